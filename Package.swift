@@ -1,0 +1,60 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "storefront-edge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "edge", targets: ["EdgeServer"]),
+        .library(name: "TenantStore", targets: ["TenantStore"]),
+        .library(name: "Render", targets: ["Render"]),
+        .library(name: "Edge", targets: ["Edge"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        .target(name: "CCRC32C"),
+        .target(
+            name: "TenantStore",
+            dependencies: [
+                "CCRC32C",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "Render", dependencies: ["TenantStore"]),
+        .target(name: "Edge", dependencies: ["Render", "TenantStore"]),
+        .target(
+            name: "EdgeTestSupport",
+            dependencies: ["TenantStore"]
+        ),
+        .executableTarget(
+            name: "EdgeServer",
+            dependencies: [
+                "TenantStore",
+                "Edge",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "StoreCrashWriter",
+            dependencies: ["TenantStore", "EdgeTestSupport"]
+        ),
+        .testTarget(name: "TenantStoreTests", dependencies: ["TenantStore", "EdgeTestSupport"]),
+    ]
+)
+
+for target in package.targets where target.type != .system && target.name != "CCRC32C" {
+    target.swiftSettings = (target.swiftSettings ?? []) + swiftSettings
+}

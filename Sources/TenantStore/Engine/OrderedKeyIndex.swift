@@ -1,0 +1,86 @@
+/// The in-memory index: every live key with its value and version, point lookups by hash and
+/// ordered prefix scans.
+///
+/// Written by hand because swift-collections' `SortedDictionary` is an unreleased prototype.
+/// Keys live in a hash table plus a sorted array; keys inserted or removed since the last scan
+/// wait in small side sets and are merged in (one linear pass) by the next scan. Point reads and
+/// writes never pay for ordering, and most writes overwrite existing keys, which needs no merge.
+struct OrderedKeyIndex {
+    struct Entry {
+        var seq: UInt64
+        var value: ArraySlice<UInt8>
+    }
+
+    private(set) var entries: [String: Entry] = [:]
+    private var sortedKeys: [String] = []
+    private var insertedKeys: [String] = []
+    private var removedCount = 0
+    /// The sum of key and value sizes of the live entries.
+    private(set) var liveBytes = 0
+
+    var count: Int { self.entries.count }
+
+    subscript(key: String) -> Entry? { self.entries[key] }
+
+    mutating func put(_ key: String, seq: UInt64, value: ArraySlice<UInt8>) {
+        if let old = self.entries.updateValue(Entry(seq: seq, value: value), forKey: key) {
+            self.liveBytes += value.count - old.value.count
+        } else {
+            self.liveBytes += key.utf8.count + value.count
+            self.insertedKeys.append(key)
+        }
+    }
+
+    mutating func remove(_ key: String) {
+        guard let old = self.entries.removeValue(forKey: key) else { return }
+        self.liveBytes -= key.utf8.count + old.value.count
+        self.removedCount += 1
+    }
+
+    /// Brings the sorted key array up to date; called before ordered reads.
+    mutating func settle() {
+        guard !self.insertedKeys.isEmpty || self.removedCount > 0 else { return }
+        let inserted = self.insertedKeys.filter { self.entries[$0] != nil }.sorted()
+        var merged: [String] = []
+        merged.reserveCapacity(self.entries.count)
+        var left = 0
+        var right = 0
+        while left < self.sortedKeys.count || right < inserted.count {
+            let key: String
+            if right == inserted.count || (left < self.sortedKeys.count && self.sortedKeys[left] < inserted[right]) {
+                key = self.sortedKeys[left]
+                left += 1
+            } else {
+                key = inserted[right]
+                right += 1
+            }
+            if self.entries[key] != nil && merged.last != key { merged.append(key) }
+        }
+        self.sortedKeys = merged
+        self.insertedKeys = []
+        self.removedCount = 0
+    }
+
+    /// Up to `limit` keys with `prefix`, strictly after `cursor`, in order. Call ``settle()`` first.
+    func keys(prefix: String, after cursor: String?, limit: Int) -> (keys: [String], more: Bool) {
+        let start = max(prefix, cursor ?? prefix)
+        var low = 0
+        var high = self.sortedKeys.count
+        while low < high {
+            let middle = (low + high) / 2
+            if self.sortedKeys[middle] < start { low = middle + 1 } else { high = middle }
+        }
+        var result: [String] = []
+        var position = low
+        while position < self.sortedKeys.count {
+            let key = self.sortedKeys[position]
+            guard key.hasPrefix(prefix) else { break }
+            if key != cursor {
+                if result.count == limit { return (result, true) }
+                result.append(key)
+            }
+            position += 1
+        }
+        return (result, false)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// The byte format of every value the model stores: one byte of schema version, then JSON.
+///
+/// The version byte lets a reader recognise records written by an older build and upgrade them in
+/// memory (see ``SchemaMigration``), so the service keeps working before ``TenantData/migrate(store:)``
+/// has rewritten them.
+enum RecordCodec {
+    static func encode(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        // Sorted keys make equal records byte-identical, which keeps backups and diffs stable.
+        encoder.outputFormatting = [.sortedKeys]
+        return [TenantData.currentSchemaVersion] + Array(try encoder.encode(value))
+    }
+
+    static func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8], key: String) throws -> Value {
+        guard let version = bytes.first else {
+            throw TenantStoreError(code: .corrupted, message: "record '\(key)' is empty")
+        }
+        guard version >= 1, version <= TenantData.currentSchemaVersion else {
+            throw TenantStoreError(
+                code: .unsupportedVersion,
+                message:
+                    "record '\(key)' has schema version \(version); this build reads up to \(TenantData.currentSchemaVersion)"
+            )
+        }
+        do {
+            let json = Data(bytes.dropFirst())
+            if version == TenantData.currentSchemaVersion {
+                return try JSONDecoder().decode(Value.self, from: json)
+            }
+            let document = try JSONDecoder().decode(JSONValue.self, from: json)
+            return try SchemaMigration.upgrade(document, from: version, key: key).decode(as: Value.self)
+        } catch {
+            throw TenantStoreError(code: .corrupted, message: "record '\(key)' does not decode", cause: error)
+        }
+    }
+}

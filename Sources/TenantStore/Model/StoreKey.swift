@@ -1,0 +1,76 @@
+import Foundation
+
+/// The key layout of the tenant data in the ``KeyValueStore``.
+///
+/// Everything a tenant owns lives under `t/<uuid>/`, so deleting a tenant is one prefix scan plus
+/// its few global index entries. Global unique indexes (`idx/…`) are separate keys so that a
+/// batch precondition (`.absent`) can claim them atomically. Audit events live outside the tenant
+/// prefix because they must outlive the tenant.
+enum StoreKey {
+    /// Every top-level prefix the model writes; a migration visits exactly these.
+    static let topLevelPrefixes = ["tenant/", "idx/", "t/", "audit/"]
+
+    static let tenants = "tenant/"
+
+    static func tenant(_ id: UUID) -> String {
+        Self.tenants + id.keyComponent
+    }
+
+    static func subdomain(_ label: String) -> String {
+        "idx/subdomain/" + label
+    }
+
+    static func domain(_ host: String) -> String {
+        "idx/domain/" + host
+    }
+
+    static func apiKeyHash(_ hexDigest: String) -> String {
+        "idx/apikey/" + hexDigest
+    }
+
+    static func owned(by tenant: UUID) -> String {
+        "t/\(tenant.keyComponent)/"
+    }
+
+    static func configuration(of tenant: UUID) -> String {
+        Self.owned(by: tenant) + "config/"
+    }
+
+    static func templates(of tenant: UUID) -> String {
+        Self.owned(by: tenant) + "template/"
+    }
+
+    static func products(of tenant: UUID) -> String {
+        Self.owned(by: tenant) + "product/"
+    }
+
+    static func categories(of tenant: UUID) -> String {
+        Self.owned(by: tenant) + "category/"
+    }
+
+    /// Orders are keyed by ``RecordID/descendingKey`` so a forward scan lists the newest first.
+    static func orders(of tenant: UUID) -> String {
+        Self.owned(by: tenant) + "order/"
+    }
+
+    /// Keyed like orders: newest first.
+    static func leads(of tenant: UUID) -> String {
+        Self.owned(by: tenant) + "lead/"
+    }
+
+    static func apiKeys(of tenant: UUID) -> String {
+        Self.owned(by: tenant) + "apikey/"
+    }
+
+    /// Keyed by ``RecordID/descendingKey``: newest first. `nil` is the platform-level log.
+    static func audit(of tenant: UUID?) -> String {
+        "audit/\(tenant?.keyComponent ?? "platform")/"
+    }
+}
+
+extension UUID {
+    /// The lowercase form, so that one tenant has exactly one key spelling.
+    var keyComponent: String {
+        self.uuidString.lowercased()
+    }
+}

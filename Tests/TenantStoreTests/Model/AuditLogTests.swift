@@ -1,0 +1,69 @@
+import Foundation
+import TenantStore
+import Testing
+
+extension ModelTests {
+    @Suite struct AuditLogTests {
+        @Test func listsATenantsEventsNewestFirstInPages() async throws {
+            try await withTenantData { data, _ in
+                let tenant = try await data.tenants.create(companyName: "Acme", subdomain: "acme").id
+                var appended: [AuditEvent] = []
+                for index in 0..<5 {
+                    let event = AuditEvent(
+                        actor: "platform-admin:alice",
+                        action: "product.update",
+                        target: "product/p\(index)",
+                        tenantId: tenant,
+                        requestId: "req-\(index)",
+                        clientAddress: "192.0.2.1",
+                        outcome: index == 4 ? .denied : .success
+                    )
+                    try await data.audit.append(event)
+                    appended.append(event)
+                }
+                try await data.audit.append(AuditEvent(actor: "system", action: "startup", target: "platform"))
+
+                var listed: [AuditEvent] = []
+                var cursor: String?
+                repeat {
+                    let page = try await data.audit.events(tenant: tenant, limit: 2, after: cursor)
+                    listed += page.items
+                    cursor = page.nextCursor
+                } while cursor != nil
+                #expect(listed == appended.reversed())
+                #expect(try await data.audit.events(tenant: nil).items.map(\.action) == ["startup"])
+            }
+        }
+
+        @Test func eventsOutliveTheirTenant() async throws {
+            try await withTenantData { data, _ in
+                let tenant = try await data.tenants.create(companyName: "Acme", subdomain: "acme").id
+                try await data.audit.append(
+                    AuditEvent(actor: "a", action: "tenant.create", target: "t", tenantId: tenant)
+                )
+                try await data.tenants.delete(tenant)
+                try await data.audit.append(
+                    AuditEvent(actor: "a", action: "tenant.delete", target: "t", tenantId: tenant)
+                )
+                #expect(
+                    try await data.audit.events(tenant: tenant).items.map(\.action) == [
+                        "tenant.delete", "tenant.create",
+                    ]
+                )
+            }
+        }
+
+        @Test func validatesEvents() async throws {
+            try await withTenantData { data, _ in
+                let error = await #expect(throws: TenantStoreError.self) {
+                    try await data.audit.append(AuditEvent(actor: "", action: "x", target: "", requestId: "a\nb"))
+                }
+                #expect(pointers(error) == ["/actor", "/target", "/requestId"])
+                let badCursor = await #expect(throws: TenantStoreError.self) {
+                    try await data.audit.events(tenant: nil, after: "has space")
+                }
+                #expect(badCursor?.code == .invalidArgument)
+            }
+        }
+    }
+}

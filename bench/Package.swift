@@ -1,0 +1,32 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// A package of its own so that SQLite, the benchmark-only dependency, never reaches the
+// root package's graph; it sees TenantStore exactly as an outside user would.
+let package = Package(
+    name: "store-bench",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "storefront-edge", path: "..")
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .executableTarget(
+            name: "store-bench",
+            dependencies: [
+                "CSQLite",
+                .product(name: "TenantStore", package: "storefront-edge"),
+            ],
+            swiftSettings: [
+                .swiftLanguageMode(.v6),
+                .enableUpcomingFeature("ExistentialAny"),
+                .enableUpcomingFeature("MemberImportVisibility"),
+                .enableUpcomingFeature("InternalImportsByDefault"),
+            ]
+        ),
+    ]
+)
