@@ -309,6 +309,10 @@ private final class SimulatedFile: StoreFile, @unchecked Sendable {
         }
     }
 
+    func mapContents(length: Int) throws -> SegmentBytes {
+        SegmentBytes(copying: try self.read(at: 0, count: length))
+    }
+
     func sync() throws { try self.fileSystem.sync(inode: self.inode) }
 
     func close() throws {}

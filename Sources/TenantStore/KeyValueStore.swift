@@ -10,7 +10,10 @@
 /// (subdomains, custom domains, API-key hashes) consistent when many callers race.
 public protocol KeyValueStore: Sendable {
     /// The current value of `key`, or `nil` when it is absent.
-    func get(_ key: String) async throws -> StoredValue?
+    ///
+    /// Reads run on the caller's executor (`nonisolated(nonsending)`): a read from an actor does
+    /// not hop to the global executor and back.
+    nonisolated(nonsending) func get(_ key: String) async throws -> StoredValue?
 
     /// Stores `value` under `key` and returns the new version once it is durable.
     @discardableResult
@@ -21,7 +24,7 @@ public protocol KeyValueStore: Sendable {
     func delete(_ key: String) async throws -> UInt64
 
     /// Up to `limit` entries whose key starts with `prefix`, in key order, strictly after `cursor`.
-    func scan(prefix: String, after cursor: String?, limit: Int) async throws -> ScanPage
+    nonisolated(nonsending) func scan(prefix: String, after cursor: String?, limit: Int) async throws -> ScanPage
 
     /// Applies every operation of `batch` atomically once all its preconditions hold.
     ///

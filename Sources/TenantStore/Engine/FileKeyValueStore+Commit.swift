@@ -107,10 +107,10 @@ extension FileKeyValueStore {
                 for operation in commit.batch.operations {
                     switch operation {
                     case .put(let key, let value):
-                        records.append(Frame.Record(operation: .put, seq: nextSeq, key: key, value: value[...]))
+                        records.append(Frame.Record(operation: .put, seq: nextSeq, key: key, value: .owned(value)))
                         overlay[key] = .some(nextSeq)
                     case .delete(let key):
-                        records.append(Frame.Record(operation: .delete, seq: nextSeq, key: key, value: []))
+                        records.append(Frame.Record(operation: .delete, seq: nextSeq, key: key, value: .owned([])))
                         overlay[key] = .some(nil)
                     }
                     nextSeq += 1

@@ -92,6 +92,7 @@ extension FileKeyValueStore {
             directory: self.directory,
             name: name
         )
+        let rewritten = try self.readBack(snapshot: name, in: self.directory)
         try self.writer.withLock { writer in
             var manifest = writer.manifest
             let sealedNames = Set(sealed.map(\.name))
@@ -100,6 +101,13 @@ extension FileKeyValueStore {
             try manifest.write(to: self.directory, fileSystem: self.fileSystem)
             writer.manifest = manifest
             writer.sealedBytes += written - sealedBytes
+        }
+        // Point the unchanged values at the snapshot, so the old segments' memory and disk
+        // space are released once they are unlinked.
+        self.state.withLock { state in
+            for record in rewritten where state.index[record.key]?.seq == record.seq {
+                state.index.put(record.key, seq: record.seq, value: record.value)
+            }
         }
         for segment in sealed {
             try self.fileSystem.removeFile(joinPath(self.directory, segment.name))
@@ -159,6 +167,26 @@ extension FileKeyValueStore {
         try self.fileSystem.rename(temporary, to: joinPath(directory, name))
         try self.fileSystem.syncDirectory(directory)
         return offset
+    }
+
+    /// Maps a snapshot segment just written and verifies every frame of it, returning its records.
+    private func readBack(snapshot name: String, in directory: String) throws -> [Frame.Record] {
+        let path = joinPath(directory, name)
+        let file = try self.fileSystem.openFile(path, create: false)
+        let bytes = try file.mapContents(length: try file.size())
+        try file.close()
+        var records: [Frame.Record] = []
+        let scanned = SegmentScanner(segment: bytes, kind: .snapshot, isActive: false).scan(expectedSeq: 1) {
+            records.append($0)
+        }
+        guard let outcome = scanned?.outcome, outcome == .clean else {
+            throw TenantStoreError(
+                code: .corrupted,
+                message:
+                    "\(path): the snapshot just written does not read back: \(String(describing: scanned?.outcome))"
+            )
+        }
+        return records
     }
 
     /// Writes a consistent copy of the store to `destination` (which must not exist or be empty)

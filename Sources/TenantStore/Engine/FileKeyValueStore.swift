@@ -175,14 +175,17 @@ public final class FileKeyValueStore: KeyValueStore {
         self.state.withLock { $0.failure }
     }
 
-    public func get(_ key: String) async throws -> StoredValue? {
-        try self.state.withLock { state in
+    nonisolated(nonsending) public func get(_ key: String) async throws -> StoredValue? {
+        // Copy the value after unlocking: readers on other cores wait only for the lookup.
+        let entry = try self.state.withLock { state in
             guard !state.closed else { throw Self.closedError }
-            return state.index[key].map { StoredValue(bytes: Array($0.value), version: $0.seq) }
+            return state.index[key]
         }
+        return entry.map { StoredValue(bytes: $0.value.array, version: $0.seq) }
     }
 
-    public func scan(prefix: String, after cursor: String?, limit: Int) async throws -> ScanPage {
+    nonisolated(nonsending) public func scan(prefix: String, after cursor: String?, limit: Int) async throws -> ScanPage
+    {
         guard limit > 0 else {
             throw TenantStoreError(code: .invalidArgument, message: "scan limit must be positive, got \(limit)")
         }
@@ -192,7 +195,7 @@ public final class FileKeyValueStore: KeyValueStore {
             let (keys, more) = state.index.keys(prefix: prefix, after: cursor, limit: limit)
             let entries = keys.map { key in
                 let entry = state.index[key]!
-                return ScanEntry(key: key, value: StoredValue(bytes: Array(entry.value), version: entry.seq))
+                return ScanEntry(key: key, value: StoredValue(bytes: entry.value.array, version: entry.seq))
             }
             return ScanPage(entries: entries, nextCursor: more ? keys.last : nil)
         }

@@ -8,7 +8,7 @@
 struct OrderedKeyIndex {
     struct Entry {
         var seq: UInt64
-        var value: ArraySlice<UInt8>
+        var value: StoredBytes
     }
 
     private(set) var entries: [String: Entry] = [:]
@@ -22,7 +22,7 @@ struct OrderedKeyIndex {
 
     subscript(key: String) -> Entry? { self.entries[key] }
 
-    mutating func put(_ key: String, seq: UInt64, value: ArraySlice<UInt8>) {
+    mutating func put(_ key: String, seq: UInt64, value: StoredBytes) {
         if let old = self.entries.updateValue(Entry(seq: seq, value: value), forKey: key) {
             self.liveBytes += value.count - old.value.count
         } else {

@@ -14,6 +14,8 @@ struct Recovery {
 
     let directory: String
     let options: StoreOptions
+    /// Whether to verify checksums on a second thread while parsing (see `SegmentScanner`).
+    var parallel = true
     var fileSystem: any StoreFileSystem { self.options.fileSystem }
     var writable: Bool { self.options.mode != .readOnly }
 
@@ -36,18 +38,26 @@ struct Recovery {
                 throw TenantStoreError(code: .corrupted, message: "\(path): listed in MANIFEST but missing")
             }
             let file = try self.fileSystem.openFile(path, create: false)
-            let bytes = try file.readAll()
+            let bytes = try file.mapContents(length: try file.size())
             try file.close()
             let scanner = SegmentScanner(
-                bytes: bytes,
+                segment: bytes,
                 kind: segment.kind.frameKind,
                 isActive: isLast && segment.kind == .log
             )
-            let scanned = scanner.scan(expectedSeq: expectedSeq) { record in
+            let apply = { (record: Frame.Record) in
                 switch record.operation {
                 case .put: index.put(record.key, seq: record.seq, value: record.value)
                 case .delete: index.remove(record.key)
                 }
+            }
+            let scanned: SegmentScanner.Result
+            if let fast = scanner.scan(expectedSeq: expectedSeq, verifyingInParallel: self.parallel, apply: apply) {
+                scanned = fast
+            } else {
+                // A bad checksum in a frame whose records were already applied: start over
+                // with checks before application, which also pinpoints the damage.
+                return try Recovery(directory: self.directory, options: self.options, parallel: false).run()
             }
             expectedSeq = scanned.nextSeq
             if segment.kind == .snapshot, let upToSeq = segment.upToSeq {
@@ -75,7 +85,7 @@ struct Recovery {
                 var damage = RecoveryReport.Damage(
                     file: segment.name,
                     offset: offset,
-                    length: bytes.count - offset,
+                    length: bytes.buffer.count - offset,
                     reason: reason
                 )
                 if self.writable {
@@ -92,7 +102,7 @@ struct Recovery {
                 var damage = RecoveryReport.Damage(
                     file: segment.name,
                     offset: offset,
-                    length: bytes.count - offset,
+                    length: bytes.buffer.count - offset,
                     reason: reason
                 )
                 switch self.options.mode {
@@ -205,11 +215,11 @@ struct Recovery {
     }
 
     /// Saves the bytes from `offset` to a side file, then truncates the segment there.
-    private func cutTail(of name: String, bytes: [UInt8], at offset: Int, prefix: String) throws -> String {
+    private func cutTail(of name: String, bytes: SegmentBytes, at offset: Int, prefix: String) throws -> String {
         let sideName = "\(prefix)-\(name)-\(offset)"
         let side = try self.fileSystem.openFile(joinPath(self.directory, sideName), create: true)
         try side.truncate(to: 0)
-        try side.write(Array(bytes[offset...]), at: 0)
+        try side.write(Array(UnsafeRawBufferPointer(rebasing: bytes.buffer[offset...])), at: 0)
         try side.sync()
         try side.close()
         let segment = try self.fileSystem.openFile(joinPath(self.directory, name), create: false)

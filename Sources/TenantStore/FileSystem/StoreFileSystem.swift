@@ -32,6 +32,8 @@ package protocol StoreFile: AnyObject, Sendable {
     func write(_ bytes: [UInt8], at offset: Int) throws
     /// Shortens (or zero-extends) the file to `size` bytes.
     func truncate(to size: Int) throws
+    /// The file's first `length` bytes, kept in memory until the result is released.
+    func mapContents(length: Int) throws -> SegmentBytes
     /// Makes the file's data durable (`fdatasync`).
     func sync() throws
     /// Closes the file; further calls fail.

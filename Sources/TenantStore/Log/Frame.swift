@@ -24,7 +24,7 @@ struct Frame {
         var operation: Operation
         var seq: UInt64
         var key: String
-        var value: ArraySlice<UInt8>
+        var value: StoredBytes
     }
 
     static let magic: UInt16 = 0x4553
@@ -55,7 +55,7 @@ struct Frame {
             bytes.appendLittleEndian(UInt32(record.value.count))
             bytes.appendLittleEndian(record.seq)
             bytes.append(contentsOf: record.key.utf8)
-            bytes.append(contentsOf: record.value)
+            record.value.withUnsafeBytes { bytes.append(contentsOf: $0) }
         }
         let payloadCRC = bytes.withUnsafeBytes {
             CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[Frame.headerSize...]))

@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// Verifies a segment's frames from the start and hands each record to the caller.
 ///
 /// The rules follow the design notes (`shared/anchors/store/DESIGN-NOTES.md`): only the last
@@ -27,86 +30,107 @@ struct SegmentScanner {
 
     static let sectorSize = 512
 
-    let bytes: [UInt8]
+    let segment: SegmentBytes
     let kind: Frame.Kind
     /// Whether this is the active segment, the only one whose tail may be torn.
     let isActive: Bool
 
     /// Scans the segment; `expectedSeq` is the first sequence number a log frame must start at.
-    func scan(expectedSeq: UInt64, apply: (Frame.Record) -> Void) -> Result {
-        self.bytes.withUnsafeBytes { raw in
-            self.scan(raw, expectedSeq: expectedSeq, apply: apply)
+    ///
+    /// With `verifyingInParallel`, payload checksums are verified on another thread while this
+    /// one parses (opening is otherwise bound by one core). Records are then applied before
+    /// their frame's checksum is known, so when one turns out bad the result is `nil`: the
+    /// caller must discard what it applied and scan again without parallel verification.
+    func scan(expectedSeq: UInt64, verifyingInParallel: Bool = false, apply: (Frame.Record) -> Void) -> Result? {
+        let raw = self.segment.buffer
+        var result = Result(outcome: .clean, validLength: 0, frames: 0, records: 0, nextSeq: expectedSeq)
+        let (payloads, stop) = self.frameBoundaries(raw)
+        let verifier = verifyingInParallel && payloads.count > 1 ? ParallelVerifier(self.segment, payloads) : nil
+        for (frame, payload) in payloads.enumerated() {
+            let offset = payload.lowerBound - Frame.headerSize
+            if verifier == nil {
+                let storedCRC = raw.loadLittleEndian(at: offset + 8, as: UInt32.self)
+                guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[payload])) == storedCRC else {
+                    let isLast = payload.upperBound == raw.count
+                    result.outcome = self.damage(
+                        raw,
+                        at: offset,
+                        torn: isLast && self.looksTorn(raw, from: offset),
+                        "frame payload checksum mismatch"
+                    )
+                    return result
+                }
+            }
+            let parsed = self.parse(
+                UnsafeRawBufferPointer(rebasing: raw[payload]),
+                payloadStart: payload.lowerBound,
+                expectedSeq: result.nextSeq,
+                apply: apply
+            )
+            switch parsed {
+            case .success(let (records, nextSeq)):
+                result.records += records
+                result.nextSeq = nextSeq
+            case .failure(let reason):
+                if let firstBad = verifier?.firstBadFrame(), firstBad <= frame { return nil }
+                result.outcome = .corrupted(offset: offset, reason: reason.message)
+                return result
+            }
+            result.frames += 1
+            result.validLength = payload.upperBound
         }
+        if verifier?.firstBadFrame() != nil { return nil }
+        if let stop { result.outcome = stop }
+        return result
     }
 
-    private func scan(_ raw: UnsafeRawBufferPointer, expectedSeq: UInt64, apply: (Frame.Record) -> Void) -> Result {
-        var result = Result(outcome: .clean, validLength: 0, frames: 0, records: 0, nextSeq: expectedSeq)
+    /// Walks the frame headers: the payload ranges of every frame whose header verifies and
+    /// fits in the file, and the damage that stopped the walk, if any.
+    private func frameBoundaries(_ raw: UnsafeRawBufferPointer) -> ([Range<Int>], Outcome?) {
+        var payloads: [Range<Int>] = []
         var offset = 0
         while offset < raw.count {
             let remaining = raw.count - offset
             if remaining < Frame.headerSize {
-                result.outcome = self.damage(raw, at: offset, torn: true, "partial frame header")
-                return result
+                return (payloads, self.damage(raw, at: offset, torn: true, "partial frame header"))
             }
             let header = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + Frame.headerSize])
             if header.allSatisfy({ $0 == 0 }) {
                 let zeroTail = raw[offset...].allSatisfy { $0 == 0 }
-                result.outcome = self.damage(
+                let outcome = self.damage(
                     raw,
                     at: offset,
                     torn: zeroTail || self.looksTorn(raw, from: offset),
                     zeroTail ? "zero-filled tail" : "zeroed frame header followed by data"
                 )
-                return result
+                return (payloads, outcome)
             }
             let headerCRC = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: header[0..<12]))
             guard header.loadLittleEndian(at: 12, as: UInt32.self) == headerCRC,
                 header.loadLittleEndian(at: 0, as: UInt16.self) == Frame.magic
             else {
-                result.outcome = self.damage(
+                let outcome = self.damage(
                     raw,
                     at: offset,
                     torn: self.looksTorn(raw, from: offset),
                     "frame header checksum mismatch"
                 )
-                return result
+                return (payloads, outcome)
             }
             let length = Int(header.loadLittleEndian(at: 4, as: UInt32.self))
             guard let frameKind = Frame.Kind(rawValue: header.loadLittleEndian(at: 2, as: UInt16.self)),
                 frameKind == self.kind, length >= Frame.payloadPrefixSize, length <= Frame.maximumPayloadSize
             else {
-                result.outcome = .corrupted(offset: offset, reason: "frame header describes an impossible frame")
-                return result
+                return (payloads, .corrupted(offset: offset, reason: "frame header describes an impossible frame"))
             }
             let payloadStart = offset + Frame.headerSize
             guard length <= raw.count - payloadStart else {
-                result.outcome = self.damage(raw, at: offset, torn: true, "frame runs past the end of the file")
-                return result
+                return (payloads, self.damage(raw, at: offset, torn: true, "frame runs past the end of the file"))
             }
-            let payload = UnsafeRawBufferPointer(rebasing: raw[payloadStart..<payloadStart + length])
-            guard CRC32C.checksum(payload) == header.loadLittleEndian(at: 8, as: UInt32.self) else {
-                let isLast = payloadStart + length == raw.count
-                result.outcome = self.damage(
-                    raw,
-                    at: offset,
-                    torn: isLast && self.looksTorn(raw, from: offset),
-                    "frame payload checksum mismatch"
-                )
-                return result
-            }
-            switch self.parse(payload, payloadStart: payloadStart, expectedSeq: result.nextSeq, apply: apply) {
-            case .success(let (records, nextSeq)):
-                result.records += records
-                result.nextSeq = nextSeq
-            case .failure(let reason):
-                result.outcome = .corrupted(offset: offset, reason: reason.message)
-                return result
-            }
-            result.frames += 1
+            payloads.append(payloadStart..<payloadStart + length)
             offset = payloadStart + length
-            result.validLength = offset
         }
-        return result
+        return (payloads, nil)
     }
 
     private struct ParseFailure: Error {
@@ -154,7 +178,7 @@ struct SegmentScanner {
                     operation: operation,
                     seq: seq,
                     key: key,
-                    value: self.bytes[valueStart..<valueStart + valueLength]
+                    value: .mapped(self.segment, valueStart..<valueStart + valueLength)
                 )
             )
             cursor += keyLength + valueLength
@@ -206,5 +230,34 @@ struct SegmentScanner {
             position += 1
         }
         return false
+    }
+}
+
+/// Verifies frame payload checksums on a thread of its own while the scanner parses.
+private final class ParallelVerifier: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let firstBad = Mutex<Int?>(nil)
+
+    init(_ segment: SegmentBytes, _ payloads: [Range<Int>]) {
+        let thread = Thread { [self] in
+            let raw = segment.buffer
+            for (frame, payload) in payloads.enumerated() {
+                let stored = raw.loadLittleEndian(at: payload.lowerBound - Frame.headerSize + 8, as: UInt32.self)
+                if CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[payload])) != stored {
+                    self.firstBad.withLock { $0 = frame }
+                    break
+                }
+            }
+            self.done.signal()
+        }
+        thread.name = "tenant-store-verify"
+        thread.start()
+    }
+
+    /// Waits for the verification, then the index of the first frame with a bad payload.
+    func firstBadFrame() -> Int? {
+        self.done.wait()
+        self.done.signal()
+        return self.firstBad.withLock { $0 }
     }
 }
