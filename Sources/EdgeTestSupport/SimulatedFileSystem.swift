@@ -82,6 +82,22 @@ package final class SimulatedFileSystem: StoreFileSystem, @unchecked Sendable {
         }
     }
 
+    /// The file system as a process killed now leaves it: everything written survives, synced
+    /// or not, because the kernel still holds it.
+    package func processKill() -> SimulatedFileSystem {
+        self.withLock {
+            let survivor = SimulatedFileSystem()
+            for (path, directory) in self.directories {
+                survivor.directories[path] = Directory(current: directory.current, durable: directory.current)
+            }
+            for (number, inode) in self.inodes {
+                survivor.inodes[number] = Inode(current: inode.current, durable: inode.current)
+            }
+            survivor.nextInode = self.nextInode
+            return survivor
+        }
+    }
+
     /// The bytes of the file at `path`, or nil.
     package func contents(of path: String) -> [UInt8]? {
         self.withLock {
@@ -104,8 +120,16 @@ package final class SimulatedFileSystem: StoreFileSystem, @unchecked Sendable {
         let durable = inode.durable
         let current = inode.current
         guard current.count > durable.count, current.starts(with: durable) else {
-            // Not a pure append: either version may be what the disk kept.
-            return random.next() % 2 == 0 ? durable : current
+            // Overwritten in place (or shortened): each sector holds its old or its new bytes.
+            let length = tearing == .dropUnsynced || random.next() % 2 == 0 ? durable.count : current.count
+            var bytes = [UInt8](repeating: 0, count: length)
+            for sector in stride(from: 0, to: length, by: 512) {
+                let source = tearing != .dropUnsynced && random.next() % 2 == 0 ? current : durable
+                for position in sector..<min(sector + 512, length) where position < source.count {
+                    bytes[position] = source[position]
+                }
+            }
+            return bytes
         }
         let unsynced = current.count - durable.count
         switch tearing {
@@ -259,12 +283,13 @@ package final class SimulatedFileSystem: StoreFileSystem, @unchecked Sendable {
                 toWrite = bytes.prefix(limit)
                 fault = InjectedFault(description: "pwrite: Input/output error after \(limit) bytes (injected)")
             }
-            var current = self.inodes[number]!.current
-            if current.count < offset + toWrite.count {
-                current.append(contentsOf: repeatElement(0, count: offset + toWrite.count - current.count))
+            let end = offset + toWrite.count
+            if self.inodes[number]!.current.count < end {
+                self.inodes[number]!.current.append(
+                    contentsOf: repeatElement(0, count: end - self.inodes[number]!.current.count)
+                )
             }
-            current.replaceSubrange(offset..<offset + toWrite.count, with: toWrite)
-            self.inodes[number]!.current = current
+            self.inodes[number]!.current.replaceSubrange(offset..<end, with: toWrite)
             if let fault { throw fault }
         }
     }

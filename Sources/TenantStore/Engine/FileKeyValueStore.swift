@@ -55,6 +55,8 @@ public final class FileKeyValueStore: KeyValueStore {
         var manifest: Manifest
         var activeFile: (any StoreFile)?
         var activeSize: Int
+        /// The active segment's size on disk: `activeSize` plus preallocated zeros.
+        var allocatedSize: Int
         var sealedBytes: Int
     }
 
@@ -98,6 +100,7 @@ public final class FileKeyValueStore: KeyValueStore {
                 manifest: recovered.manifest,
                 activeFile: recovered.activeFile,
                 activeSize: recovered.activeSize,
+                allocatedSize: recovered.activeSize,
                 sealedBytes: recovered.sealedBytes
             )
         )
@@ -147,6 +150,10 @@ public final class FileKeyValueStore: KeyValueStore {
         self.committerDone.wait()
         self.compactionLock.lock()
         self.writer.withLock { writer in
+            if writer.allocatedSize > writer.activeSize {
+                try? writer.activeFile?.truncate(to: writer.activeSize)
+                try? writer.activeFile?.sync()
+            }
             try? writer.activeFile?.close()
             writer.activeFile = nil
         }

@@ -81,6 +81,15 @@ struct Recovery {
             switch scanned.outcome {
             case .clean:
                 break
+            case .zeroTail(let offset):
+                // Preallocated space (see `FileKeyValueStore.preallocationChunk`): zeros hold
+                // nothing to save, so the tail is cut without a side file.
+                if self.writable {
+                    let file = try self.fileSystem.openFile(path, create: false)
+                    try file.truncate(to: offset)
+                    try file.sync()
+                    try file.close()
+                }
             case .tornTail(let offset, let reason):
                 var damage = RecoveryReport.Damage(
                     file: segment.name,

@@ -14,6 +14,8 @@ struct SegmentScanner {
         case clean
         /// A torn write at `offset`; the bytes from there on were never acknowledged.
         case tornTail(offset: Int, reason: String)
+        /// Only zeros from `offset` on in the active segment: space the committer preallocated.
+        case zeroTail(offset: Int)
         /// Verified data ends at `offset` and what follows is damaged.
         case corrupted(offset: Int, reason: String)
     }
@@ -51,11 +53,10 @@ struct SegmentScanner {
             if verifier == nil {
                 let storedCRC = raw.loadLittleEndian(at: offset + 8, as: UInt32.self)
                 guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[payload])) == storedCRC else {
-                    let isLast = payload.upperBound == raw.count
                     result.outcome = self.damage(
                         raw,
                         at: offset,
-                        torn: isLast && self.looksTorn(raw, from: offset),
+                        torn: self.looksTorn(raw, from: offset),
                         "frame payload checksum mismatch"
                     )
                     return result
@@ -96,12 +97,14 @@ struct SegmentScanner {
             }
             let header = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + Frame.headerSize])
             if header.allSatisfy({ $0 == 0 }) {
-                let zeroTail = raw[offset...].allSatisfy { $0 == 0 }
+                if self.isActive && raw[offset...].allSatisfy({ $0 == 0 }) {
+                    return (payloads, .zeroTail(offset: offset))
+                }
                 let outcome = self.damage(
                     raw,
                     at: offset,
-                    torn: zeroTail || self.looksTorn(raw, from: offset),
-                    zeroTail ? "zero-filled tail" : "zeroed frame header followed by data"
+                    torn: self.looksTorn(raw, from: offset),
+                    "zeroed frame header followed by data"
                 )
                 return (payloads, outcome)
             }

@@ -54,7 +54,7 @@ struct RecoveryTests {
         fileSystem.setContents(of: segment, original + [UInt8](repeating: 0, count: 4096))
         let store = try FileKeyValueStore.open(directory: Self.directory, options: .simulated(fileSystem))
         defer { store.close() }
-        #expect(store.recoveryReport.tornTail?.reason == "zero-filled tail")
+        #expect(store.recoveryReport.tornTail == nil)
         #expect(store.statistics.keys == 3)
         #expect(fileSystem.contents(of: segment) == original)
     }
@@ -146,7 +146,10 @@ struct RecoveryTests {
         let reopened = try FileKeyValueStore.open(directory: Self.directory, options: .simulated(survivor))
         defer { reopened.close() }
         #expect(text(try await reopened.get("before")) == "kept")
-        #expect(try await reopened.get("during") == nil)
+        // Never acknowledged, so the disk may or may not have kept it; if it did, it is whole.
+        let during = text(try await reopened.get("during"))
+        #expect(during == nil || during == "lost")
+        #expect(try await reopened.get("after") == nil)
     }
 
     @Test func shortWriteLeavesATornTailThatRecovers() async throws {
@@ -156,10 +159,11 @@ struct RecoveryTests {
         fileSystem.failNextWrite(afterBytes: 20)
         await #expect(throws: TenantStoreError.self) { try await store.put("during", bytes("lost")) }
         await #expect(throws: TenantStoreError.self) { try await store.put("after", bytes("refused")) }
+        let killed = fileSystem.processKill()
         store.close()
-        let reopened = try FileKeyValueStore.open(directory: Self.directory, options: .simulated(fileSystem))
+        let reopened = try FileKeyValueStore.open(directory: Self.directory, options: .simulated(killed))
         defer { reopened.close() }
-        #expect(reopened.recoveryReport.tornTail != nil)
+        #expect(reopened.recoveryReport.tornTail?.length ?? 0 > 20)
         #expect(reopened.statistics.keys == 1)
     }
 
@@ -200,7 +204,12 @@ struct RecoveryTests {
                     }
                 }
             }
-            try await Task.sleep(for: .milliseconds(40 + Int(seed) * 15))
+            // Cut after a seed-dependent amount of progress (not time: other tests share the cores).
+            let target = 20 + Int(seed) * 15
+            let deadline = ContinuousClock.now + .seconds(20)
+            while acknowledged.counts.withLock({ $0.reduce(0, +) }) < target && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(1))
+            }
             let acked = acknowledged.counts.withLock { $0 }
             let cut = fileSystem.powerCut(tearing, seed: seed)
             // Writes acknowledged between reading the counts and the cut may be in it too.
