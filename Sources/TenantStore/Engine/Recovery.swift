@@ -29,10 +29,8 @@ struct Recovery {
         var expectedSeq: UInt64 = 1
         var sealedBytes = 0
         var activeSize = 0
-        var segmentNumber = 0
-        while segmentNumber < manifest.segments.count {
-            let segment = manifest.segments[segmentNumber]
-            let isLast = segmentNumber == manifest.segments.count - 1
+        var scanners: [SegmentScanner] = []
+        for (number, segment) in manifest.segments.enumerated() {
             let path = joinPath(self.directory, segment.name)
             guard self.fileSystem.exists(path) else {
                 throw TenantStoreError(code: .corrupted, message: "\(path): listed in MANIFEST but missing")
@@ -40,11 +38,19 @@ struct Recovery {
             let file = try self.fileSystem.openFile(path, create: false)
             let bytes = try file.mapContents(length: try file.size())
             try file.close()
-            let scanner = SegmentScanner(
-                segment: bytes,
-                kind: segment.kind.frameKind,
-                isActive: isLast && segment.kind == .log
+            let isLast = number == manifest.segments.count - 1
+            scanners.append(
+                SegmentScanner(segment: bytes, kind: segment.kind.frameKind, isActive: isLast && segment.kind == .log)
             )
+        }
+        index.reserveCapacity(scanners.reduce(0) { $0 + $1.recordCount() })
+        var segmentNumber = 0
+        while segmentNumber < manifest.segments.count {
+            let segment = manifest.segments[segmentNumber]
+            let isLast = segmentNumber == manifest.segments.count - 1
+            let path = joinPath(self.directory, segment.name)
+            let scanner = scanners[segmentNumber]
+            let bytes = scanner.segment
             let apply = { (record: Frame.Record) in
                 switch record.operation {
                 case .put: index.put(record.key, seq: record.seq, value: record.value)

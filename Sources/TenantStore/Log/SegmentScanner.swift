@@ -85,6 +85,15 @@ struct SegmentScanner {
         return result
     }
 
+    /// The number of records in the frames whose headers verify: an upper bound on the keys
+    /// the segment adds, read without checking payloads.
+    func recordCount() -> Int {
+        let raw = self.segment.buffer
+        return self.frameBoundaries(raw).0.reduce(0) { total, payload in
+            total + Int(raw.loadLittleEndian(at: payload.lowerBound + 8, as: UInt32.self))
+        }
+    }
+
     /// Walks the frame headers: the payload ranges of every frame whose header verifies and
     /// fits in the file, and the damage that stopped the walk, if any.
     private func frameBoundaries(_ raw: UnsafeRawBufferPointer) -> ([Range<Int>], Outcome?) {
