@@ -183,12 +183,20 @@ public final class FileKeyValueStore: KeyValueStore {
     }
 
     nonisolated(nonsending) public func get(_ key: String) async throws -> StoredValue? {
-        // Copy the value after unlocking: readers on other cores wait only for the lookup.
         let entry = try self.state.withLock { state in
             guard !state.closed else { throw Self.closedError }
             return state.index[key]
         }
-        return entry.map { StoredValue(bytes: $0.value.array, version: $0.seq) }
+        guard let entry else { return nil }
+        guard case .mapped = entry.value else { return StoredValue(bytes: entry.value.array, version: entry.seq) }
+        // A value still in its mapped segment is copied once, outside the lock so that other
+        // readers wait only for lookups, and kept: later reads of it share the array. Hot values
+        // thus cost a reference, and cold ones stay in the page cache.
+        let bytes = entry.value.array
+        self.state.withLock { state in
+            if state.index[key]?.seq == entry.seq { state.index.put(key, seq: entry.seq, value: .owned(bytes)) }
+        }
+        return StoredValue(bytes: bytes, version: entry.seq)
     }
 
     nonisolated(nonsending) public func scan(prefix: String, after cursor: String?, limit: Int) async throws -> ScanPage
