@@ -52,6 +52,7 @@ let package = Package(
             dependencies: ["TenantStore", "EdgeTestSupport"]
         ),
         .testTarget(name: "TenantStoreTests", dependencies: ["TenantStore", "EdgeTestSupport"]),
+        .testTarget(name: "EdgeServerTests", dependencies: ["TenantStore", "EdgeTestSupport"]),
     ]
 )
 

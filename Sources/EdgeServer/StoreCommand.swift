@@ -7,7 +7,7 @@ struct StoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "Check, back up and compact the tenant store in a data directory.",
-        subcommands: [Check.self, Backup.self, Compact.self, Repair.self]
+        subcommands: [Check.self, Backup.self, Compact.self, Repair.self, Migrate.self]
     )
 
     struct DataDirectory: ParsableArguments {
@@ -89,6 +89,24 @@ struct StoreCommand: AsyncParsableCommand {
         }
     }
 
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rewrite every record stored with an older schema version at the current one.",
+            discussion: "Safe to repeat and to run on a live copy; old records are also upgraded as they are read."
+        )
+
+        @OptionGroup var dataDirectory: DataDirectory
+
+        func run() async throws {
+            let store = try openStore(self.dataDirectory.storePath, StoreOptions())
+            defer { store.close() }
+            let report = try await TenantData.migrate(store: store)
+            print(
+                "schema \(TenantData.currentSchemaVersion): \(report.migrated) of \(report.examined) records migrated"
+            )
+        }
+    }
+
     struct Repair: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Cut away corruption: keep the verified prefix, move damaged bytes and later segments aside.",
@@ -119,6 +137,11 @@ func joinedStorePath(_ dataDirectory: String) -> String {
 
 /// Opens the store, turning a store error into a clear message and exit code 1.
 func openStore(_ path: String, _ options: StoreOptions) throws -> FileKeyValueStore {
+    // Maintenance never creates a store: a mistyped --data-dir must not become an empty one.
+    guard FileManager.default.fileExists(atPath: path + "/MANIFEST") else {
+        FileHandle.standardError.write(Data("error: \(path) holds no store (no MANIFEST)\n".utf8))
+        throw ExitCode(1)
+    }
     do {
         return try FileKeyValueStore.open(directory: path, options: options)
     } catch let error as TenantStoreError {

@@ -13,7 +13,7 @@ struct CrashTests {
 
     @Test func everyAcknowledgedWriteSurvivesSIGKILL() async throws {
         let kills = ProcessInfo.processInfo.environment["STORE_CRASH_KILLS"].flatMap(Int.init) ?? 200
-        let writerBinary = try Self.locateWriter()
+        let writerBinary = try builtProduct(named: "StoreCrashWriter")
         let directory = TemporaryDirectory()
         defer { directory.cleanup() }
         var random = SplitMix64(seed: UInt64(Date().timeIntervalSince1970))
@@ -85,25 +85,5 @@ struct CrashTests {
             ? [UInt8](repeating: 0, count: Int(random.next() % 4096) + 1)
             : (0..<Int(random.next() % 15) + 1).map { _ in UInt8(truncatingIfNeeded: random.next()) }
         try handle.write(contentsOf: garbage)
-    }
-
-    /// The writer is built with the tests, next to the test bundle.
-    static func locateWriter() throws -> String {
-        let executable =
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]
-        var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("StoreCrashWriter").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory.deleteLastPathComponent()
-        }
-        let fallback = FileManager.default.currentDirectoryPath + "/.build/debug/StoreCrashWriter"
-        if FileManager.default.isExecutableFile(atPath: fallback) { return fallback }
-        throw CrashTestSetupError(description: "StoreCrashWriter is not built next to \(CommandLine.arguments[0])")
-    }
-
-    struct CrashTestSetupError: Error, CustomStringConvertible {
-        var description: String
     }
 }
