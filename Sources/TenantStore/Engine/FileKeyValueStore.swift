@@ -68,7 +68,7 @@ public final class FileKeyValueStore: KeyValueStore {
     let options: StoreOptions
     let fileSystem: any StoreFileSystem
     let logger: Logger
-    let state: Mutex<State>
+    let state: ReadWriteLocked<State>
     let writer: Mutex<WriterState>
     let queue = CommitQueue()
     let committerDone = DispatchSemaphore(value: 0)
@@ -94,7 +94,7 @@ public final class FileKeyValueStore: KeyValueStore {
         if options.mode == .readOnly {
             state.failure = TenantStoreError(code: .readOnly, message: "\(directory) was opened read-only")
         }
-        self.state = Mutex(state)
+        self.state = ReadWriteLocked(state)
         self.writer = Mutex(
             WriterState(
                 manifest: recovered.manifest,
@@ -164,7 +164,7 @@ public final class FileKeyValueStore: KeyValueStore {
     /// Counters describing the store now.
     public var statistics: Statistics {
         let diskBytes = self.writer.withLock { $0.sealedBytes + $0.activeSize }
-        return self.state.withLock { state in
+        return self.state.withReadLock { state in
             Statistics(
                 keys: state.index.count,
                 liveBytes: state.index.liveBytes,
@@ -179,11 +179,11 @@ public final class FileKeyValueStore: KeyValueStore {
 
     /// Why the store refuses writes, or `nil` when it accepts them.
     public var writeFailure: TenantStoreError? {
-        self.state.withLock { $0.failure }
+        self.state.withReadLock { $0.failure }
     }
 
     nonisolated(nonsending) public func get(_ key: String) async throws -> StoredValue? {
-        let entry = try self.state.withLock { state in
+        let entry = try self.state.withReadLock { state in
             guard !state.closed else { throw Self.closedError }
             return state.index[key]
         }
@@ -233,7 +233,7 @@ public final class FileKeyValueStore: KeyValueStore {
     @discardableResult
     public func batch(_ batch: WriteBatch) async throws -> UInt64 {
         try Self.validate(batch)
-        try self.state.withLock { state in
+        try self.state.withReadLock { state in
             if state.closed { throw Self.closedError }
             if let failure = state.failure { throw failure }
         }
