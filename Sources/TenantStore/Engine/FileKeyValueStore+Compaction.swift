@@ -102,10 +102,12 @@ extension FileKeyValueStore {
             writer.manifest = manifest
             writer.sealedBytes += written - sealedBytes
         }
-        // Point the unchanged values at the snapshot, so the old segments' memory and disk
-        // space are released once they are unlinked.
+        // Point values still in the old segments at the snapshot, so the old segments' memory
+        // and disk space are released once they are unlinked.
         self.state.withLock { state in
-            for record in rewritten where state.index[record.key]?.seq == record.seq {
+            for record in rewritten {
+                guard let entry = state.index[record.key], entry.seq == record.seq, case .mapped = entry.value
+                else { continue }
                 state.index.put(record.key, seq: record.seq, value: record.value)
             }
         }

@@ -132,6 +132,7 @@ public final class FileKeyValueStore: KeyValueStore {
             } else {
                 store.committerDone.signal()
             }
+            store.startLoadingValues()
             return store
         } catch {
             lock?.unlock()
