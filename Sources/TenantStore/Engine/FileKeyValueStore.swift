@@ -30,6 +30,9 @@ public final class FileKeyValueStore: KeyValueStore {
         public var liveBytes: Int
         /// Bytes of all segment files.
         public var diskBytes: Int
+        /// Values not yet loaded from the segments mapped at open (see ``FileKeyValueStore``);
+        /// zero once the background load is done.
+        public var valuesInMappedSegments: Int
         /// The last sequence number written.
         public var lastSeq: UInt64
         /// Frames written (and synced) since open: one per group commit.
@@ -170,6 +173,7 @@ public final class FileKeyValueStore: KeyValueStore {
                 keys: state.index.count,
                 liveBytes: state.index.liveBytes,
                 diskBytes: diskBytes,
+                valuesInMappedSegments: state.index.mappedCount,
                 lastSeq: state.lastSeq,
                 framesWritten: state.framesWritten,
                 batchesCommitted: state.batchesCommitted,

@@ -17,6 +17,8 @@ struct OrderedKeyIndex {
     private var removedCount = 0
     /// The sum of key and value sizes of the live entries.
     private(set) var liveBytes = 0
+    /// Entries whose value still lives in a mapped segment.
+    private(set) var mappedCount = 0
 
     var count: Int { self.entries.count }
 
@@ -28,7 +30,9 @@ struct OrderedKeyIndex {
     }
 
     mutating func put(_ key: String, seq: UInt64, value: StoredBytes) {
+        if case .mapped = value { self.mappedCount += 1 }
         if let old = self.entries.updateValue(Entry(seq: seq, value: value), forKey: key) {
+            if case .mapped = old.value { self.mappedCount -= 1 }
             self.liveBytes += value.count - old.value.count
         } else {
             self.liveBytes += key.utf8.count + value.count
@@ -38,6 +42,7 @@ struct OrderedKeyIndex {
 
     mutating func remove(_ key: String) {
         guard let old = self.entries.removeValue(forKey: key) else { return }
+        if case .mapped = old.value { self.mappedCount -= 1 }
         self.liveBytes -= key.utf8.count + old.value.count
         self.removedCount += 1
     }

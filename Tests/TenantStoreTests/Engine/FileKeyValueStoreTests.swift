@@ -34,6 +34,13 @@ struct FileKeyValueStoreTests {
         #expect(text(try await store.get("key/499")) == "value 499")
         #expect(try await store.get("key/7") == nil)
         #expect(store.statistics.lastSeq == 501)
+        // Values mapped at open move into memory in the background and read the same after.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while store.statistics.valuesInMappedSegments > 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(store.statistics.valuesInMappedSegments == 0)
+        #expect(text(try await store.get("key/123")) == "value 123")
     }
 
     @Test func scanIsOrderedAndPaginated() async throws {
