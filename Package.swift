@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
     ],
     targets: [
         .target(name: "CCRC32C"),
@@ -32,7 +35,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "Render", dependencies: ["TenantStore"]),
+        .target(
+            name: "Render",
+            dependencies: [
+                "TenantStore",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Themes")]
+        ),
         .target(name: "Edge", dependencies: ["Render", "TenantStore"]),
         .target(
             name: "EdgeTestSupport",
@@ -53,6 +65,7 @@ let package = Package(
         ),
         .testTarget(name: "TenantStoreTests", dependencies: ["TenantStore", "EdgeTestSupport"]),
         .testTarget(name: "EdgeServerTests", dependencies: ["TenantStore", "EdgeTestSupport"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "TenantStore"]),
     ]
 )
 

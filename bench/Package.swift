@@ -2,7 +2,14 @@
 import PackageDescription
 
 // A package of its own so that SQLite, the benchmark-only dependency, never reaches the
-// root package's graph; it sees TenantStore exactly as an outside user would.
+// root package's graph; it sees TenantStore and Render exactly as an outside user would.
+let benchSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
 let package = Package(
     name: "store-bench",
     platforms: [.macOS(.v15)],
@@ -21,12 +28,15 @@ let package = Package(
                 "CSQLite",
                 .product(name: "TenantStore", package: "storefront-edge"),
             ],
-            swiftSettings: [
-                .swiftLanguageMode(.v6),
-                .enableUpcomingFeature("ExistentialAny"),
-                .enableUpcomingFeature("MemberImportVisibility"),
-                .enableUpcomingFeature("InternalImportsByDefault"),
-            ]
+            swiftSettings: benchSettings
+        ),
+        .executableTarget(
+            name: "render-bench",
+            dependencies: [
+                .product(name: "Render", package: "storefront-edge"),
+                .product(name: "TenantStore", package: "storefront-edge"),
+            ],
+            swiftSettings: benchSettings
         ),
     ]
 )

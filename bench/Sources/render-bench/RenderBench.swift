@@ -3,7 +3,8 @@ import Render
 import TenantStore
 
 /// Times the hot paths of Render on one core: the home page with 24 products, a product page,
-/// and compiling every built-in theme from its files. Writes results/render.json.
+/// compiling every built-in theme from its files, and preparing a 1000-product storefront
+/// (`Renderer.init` renders every product card once). Writes results/render.json.
 /// `render-bench pages --out DIR` writes the demo pages for the screenshot script instead.
 @main
 struct RenderBench {
@@ -28,6 +29,11 @@ struct RenderBench {
         let product = Self.measure(iterations: iterations) { renderer.render(.product(slug: "frame-7")).body.count }
         let premiumHome = Self.measure(iterations: iterations) { premium.render(.home).body.count }
 
+        let large = Self.storefront(productCount: 1_000)
+        let prepareSamples = (0..<(quick ? 5 : 15)).map { _ in
+            Self.time { _ = Renderer(theme: themes.theme(named: "base")!, storefront: large) }
+        }
+
         let homeBytes = renderer.render(.home).body.count
         let results: [(String, Double)] = [
             ("home_p50_us", Self.percentile(home, 0.50)),
@@ -36,6 +42,7 @@ struct RenderBench {
             ("product_p99_us", Self.percentile(product, 0.99)),
             ("premium_home_p50_us", Self.percentile(premiumHome, 0.50)),
             ("compile_theme_ms", Self.percentile(compileSamples, 0.50) / 1_000),
+            ("prepare_1000_products_ms", Self.percentile(prepareSamples, 0.50) / 1_000),
         ]
         let targets: [(String, String, Bool)] = [
             ("home_p50_us", "< 150", Self.percentile(home, 0.50) < 150),
@@ -54,7 +61,7 @@ struct RenderBench {
         try json.write(toFile: output, atomically: true, encoding: .utf8)
 
         for (name, value) in results {
-            print(name.padding(toLength: 22, withPad: " ", startingAt: 0), Self.rounded(value))
+            print(name.padding(toLength: 26, withPad: " ", startingAt: 0), Self.rounded(value))
         }
         for (name, rule, met) in targets {
             print("target \(name) \(rule): \(met ? "met" : "MISSED")")
@@ -62,7 +69,7 @@ struct RenderBench {
         print("wrote \(output)")
     }
 
-    static func storefront() -> Storefront {
+    static func storefront(productCount: Int = 48) -> Storefront {
         let tenant = Tenant(
             id: UUID(),
             companyName: "Acme Optics",
@@ -76,7 +83,7 @@ struct RenderBench {
         let categories = ["sunglasses", "optical", "sport", "kids"].enumerated().map { index, slug in
             ProductCategory(slug: slug, name: slug.capitalized, description: "All \(slug).", position: index)
         }
-        let products = (0..<48).map { index in
+        let products = (0..<productCount).map { index in
             Product(
                 slug: "frame-\(index)",
                 name: "Frame \(index) Classic",
