@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         .target(name: "CCRC32C"),
@@ -45,7 +48,19 @@ let package = Package(
             ],
             resources: [.copy("Themes")]
         ),
-        .target(name: "Edge", dependencies: ["Render", "TenantStore"]),
+        .target(
+            name: "Edge",
+            dependencies: [
+                "Render",
+                "TenantStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "EdgeTestSupport",
             dependencies: ["TenantStore"]
@@ -66,6 +81,21 @@ let package = Package(
         .testTarget(name: "TenantStoreTests", dependencies: ["TenantStore", "EdgeTestSupport"]),
         .testTarget(name: "EdgeServerTests", dependencies: ["TenantStore", "EdgeTestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "TenantStore"]),
+        .testTarget(
+            name: "EdgeTests",
+            dependencies: [
+                "Edge",
+                "TenantStore",
+                "EdgeTestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
     ]
 )
 

@@ -1,0 +1,96 @@
+import Crypto
+public import NIOCore
+public import Render
+
+/// A content coding the edge can send a page in.
+public enum ContentEncoding: Sendable, Hashable {
+    /// The body as rendered.
+    case identity
+    /// The body compressed with gzip, precomputed when the page was rendered.
+    case gzip
+}
+
+/// An immutable rendered page, ready to be written to any number of connections.
+///
+/// Bodies are `ByteBuffer`s so that a cache hit writes them without copying: handing a
+/// `ByteBuffer` to a channel shares its storage. Both encodings are computed once, when the
+/// page is rendered, so a hit does no CPU work beyond the lookup.
+public struct CachedPage: Sendable {
+    /// The HTTP status code.
+    public let status: Int
+    /// Headers common to both representations (`Content-Type`, `Cache-Control`, `Vary`…).
+    /// `Content-Length`, `Content-Encoding` and `ETag` belong to a ``Representation``.
+    public let headers: [(String, String)]
+    /// The body without content coding.
+    public let identityBody: ByteBuffer
+    /// The gzip body, or `nil` when compression failed or did not make the body smaller.
+    public let gzipBody: ByteBuffer?
+    /// The strong entity tag of the identity representation, quoted (`"…"`).
+    public let etag: String
+
+    /// Bytes this page holds: both bodies and the headers.
+    public var byteCount: Int {
+        self.identityBody.readableBytes + (self.gzipBody?.readableBytes ?? 0)
+            + self.headers.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count }
+    }
+
+    /// Creates a page. The entity tag is derived from the identity body, so identical
+    /// renders (from racing nodes, or after a restart) get identical tags.
+    public init(status: Int, headers: [(String, String)], body: ByteBuffer, gzipBody: ByteBuffer?) {
+        self.status = status
+        self.headers = headers
+        self.identityBody = body
+        if let gzipBody, gzipBody.readableBytes > 0, gzipBody.readableBytes < body.readableBytes {
+            self.gzipBody = gzipBody
+        } else {
+            self.gzipBody = nil
+        }
+        // 128 bits of SHA-256: collisions are out of reach, and the tag stays short on the wire.
+        let hexDigits = Array("0123456789abcdef".utf8)
+        var tag: [UInt8] = [UInt8(ascii: "\"")]
+        var hasher = SHA256()
+        body.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+        let digest = hasher.finalize()
+        for byte in digest.prefix(16) {
+            tag.append(hexDigits[Int(byte >> 4)])
+            tag.append(hexDigits[Int(byte & 0x0f)])
+        }
+        tag.append(UInt8(ascii: "\""))
+        self.etag = String(decoding: tag, as: UTF8.self)
+    }
+
+    /// Creates a page from the renderer's output, compressing it with gzip.
+    ///
+    /// `headers` are added after `Content-Type`, which comes from the rendered page.
+    public init(rendered page: RenderedPage, headers: [(String, String)] = []) {
+        let gzip = page.gzipBody()
+        self.init(
+            status: page.status,
+            headers: [("Content-Type", page.contentType)] + headers,
+            body: ByteBuffer(bytes: page.body),
+            gzipBody: gzip.isEmpty ? nil : ByteBuffer(bytes: gzip)
+        )
+    }
+
+    /// The body, encoding and entity tag to send to a client that accepts `encoding`.
+    ///
+    /// A client that accepts gzip gets identity when no gzip body exists. The gzip
+    /// representation has its own strong tag (RFC 9110 §8.8.3.3: a strong validator changes
+    /// whenever the representation's bytes do).
+    public func representation(for encoding: ContentEncoding) -> Representation {
+        if encoding == .gzip, let gzipBody = self.gzipBody {
+            return Representation(body: gzipBody, encoding: .gzip, etag: String(self.etag.dropLast()) + "-gzip\"")
+        }
+        return Representation(body: self.identityBody, encoding: .identity, etag: self.etag)
+    }
+
+    /// One encoding of a ``CachedPage``: what goes on the wire.
+    public struct Representation: Sendable {
+        /// The bytes to send; shares storage with the cached page.
+        public let body: ByteBuffer
+        /// The content coding of ``body``; `Content-Encoding: gzip` is due when `.gzip`.
+        public let encoding: ContentEncoding
+        /// The strong entity tag, quoted, for `ETag` and `If-None-Match`.
+        public let etag: String
+    }
+}

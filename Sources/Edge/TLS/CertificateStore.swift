@@ -1,0 +1,206 @@
+import NIOCore
+public import NIOSSL
+import Synchronization
+
+/// The certificates the HTTPS listener serves, chosen per connection by SNI.
+///
+/// It holds the platform certificate (for `<platform domain>` and `*.<platform domain>`) and
+/// one certificate per tenant custom domain. Custom-domain certificates can be installed,
+/// replaced and removed while the server runs: the TLS configuration from
+/// ``makeServerConfiguration()`` asks the store on every handshake, so the next handshake
+/// sees the change and connections already open keep theirs.
+///
+/// Selection (see ``selectCertificate(forServerName:)``): the exact custom domain ▸ the
+/// platform wildcard for one label under the platform domain ▸ the default, which is the
+/// platform certificate. A handshake without SNI gets the default.
+///
+/// Thread safety: all methods may be called from any thread; the handshake path takes one
+/// short lock to read a snapshot.
+public final class CertificateStore: Sendable {
+    /// Which certificate a server name gets.
+    public enum Selection: Hashable, Sendable {
+        /// The certificate uploaded for this custom domain.
+        case customDomain(String)
+        /// The platform certificate, because the name is one label under the platform domain.
+        case platformWildcard
+        /// The platform certificate, because nothing more specific matched (or there was no SNI).
+        case `default`
+    }
+
+    private struct State: Sendable {
+        var platformDomain: String
+        var platform: CertificateBundle
+        var customDomains: [String: CertificateBundle]
+        var issued: [String: CertificateBundle]
+    }
+
+    /// Bounds the per-host development certificates: SNI names are chosen by clients, so a
+    /// client inventing names must not grow memory without limit.
+    static let issuedLimit = 1_024
+
+    private let state: Mutex<State>
+    private let developmentIssuer: DevelopmentIssuer?
+
+    /// Creates a store that serves `platformCertificate` for the platform domain and by default.
+    ///
+    /// - Parameters:
+    ///   - platformDomain: The domain tenants' subdomains live under, e.g. `localhost`.
+    ///   - platformCertificate: Its certificate, usually a wildcard.
+    ///   - developmentIssuer: Only in development: when set, a name one label under the platform
+    ///     domain gets a certificate for exactly that name, signed on first use and cached,
+    ///     because TLS libraries refuse `*.localhost` (see ``DevelopmentIssuer``).
+    public init(
+        platformDomain: String,
+        platformCertificate: CertificateBundle,
+        developmentIssuer: DevelopmentIssuer? = nil
+    ) {
+        self.state = Mutex(
+            State(
+                platformDomain: normalisedDomain(platformDomain),
+                platform: platformCertificate,
+                customDomains: [:],
+                issued: [:]
+            )
+        )
+        self.developmentIssuer = developmentIssuer
+    }
+
+    /// The platform domain, normalised.
+    public var platformDomain: String {
+        self.state.withLock { $0.platformDomain }
+    }
+
+    /// The custom domains that have a certificate, sorted.
+    public var customDomains: [String] {
+        self.state.withLock { $0.customDomains.keys.sorted() }
+    }
+
+    /// Installs or replaces the certificate served for a custom domain.
+    ///
+    /// - Parameters:
+    ///   - bundle: A bundle from ``CertificateBundle/validated(chainPEM:privateKeyPEM:for:now:)`` for `domain`.
+    ///   - domain: The custom domain; compared case-insensitively, without a trailing dot.
+    public func setCertificate(_ bundle: CertificateBundle, forCustomDomain domain: String) {
+        let domain = normalisedDomain(domain)
+        self.state.withLock { $0.customDomains[domain] = bundle }
+    }
+
+    /// Validates an uploaded PEM chain and key for `domain` and installs it.
+    ///
+    /// - Throws: ``CertificateValidationError``; the store is unchanged then.
+    public func installCertificate(
+        chainPEM: String,
+        privateKeyPEM: String,
+        forCustomDomain domain: String
+    ) throws(CertificateValidationError) {
+        let bundle = try CertificateBundle.validated(chainPEM: chainPEM, privateKeyPEM: privateKeyPEM, for: domain)
+        self.setCertificate(bundle, forCustomDomain: domain)
+    }
+
+    /// Stops serving a custom domain's certificate; its handshakes get the default afterwards.
+    ///
+    /// - Returns: Whether the domain had a certificate.
+    @discardableResult
+    public func removeCertificate(forCustomDomain domain: String) -> Bool {
+        let domain = normalisedDomain(domain)
+        return self.state.withLock { $0.customDomains.removeValue(forKey: domain) != nil }
+    }
+
+    /// Replaces the platform certificate, e.g. after renewal.
+    public func replacePlatformCertificate(_ bundle: CertificateBundle) {
+        self.state.withLock { $0.platform = bundle }
+    }
+
+    /// Which certificate a handshake with this SNI server name gets.
+    ///
+    /// - Parameter serverName: The SNI host name, or `nil` when the client sent none.
+    public func selectCertificate(forServerName serverName: String?) -> Selection {
+        self.state.withLock { Self.select(serverName, in: $0) }
+    }
+
+    /// The chain and key a handshake with this SNI server name gets.
+    public func certificate(forServerName serverName: String?) -> CertificateBundle {
+        let bundle = self.state.withLock { state -> CertificateBundle? in
+            switch Self.select(serverName, in: state) {
+            case .customDomain(let domain):
+                // `select` only answers with a domain present in this same snapshot.
+                return state.customDomains[domain] ?? state.platform
+            case .platformWildcard:
+                guard self.developmentIssuer != nil else { return state.platform }
+                return serverName.flatMap { state.issued[normalisedDomain($0)] }
+            case .default:
+                return state.platform
+            }
+        }
+        if let bundle { return bundle }
+        return self.issueDevelopmentCertificate(for: serverName)
+    }
+
+    /// Signs outside the lock so other handshakes don't wait; two racing handshakes for a new
+    /// name may both sign, and the last one is kept, which is harmless.
+    private func issueDevelopmentCertificate(for serverName: String?) -> CertificateBundle {
+        guard let developmentIssuer, let serverName, let issued = try? developmentIssuer.issue(for: serverName) else {
+            return self.state.withLock { $0.platform }
+        }
+        let name = normalisedDomain(serverName)
+        self.state.withLock { state in
+            if state.issued.count >= Self.issuedLimit { state.issued.removeAll() }
+            state.issued[name] = issued
+        }
+        return issued
+    }
+
+    /// A TLS configuration for the HTTPS listener that picks the certificate from this store per handshake.
+    ///
+    /// TLS 1.2 and 1.3 only; for TLS 1.2 only ECDHE key exchange with AEAD ciphers (forward
+    /// secrecy, no CBC), TLS 1.3 suites are all AEAD already. ALPN offers `h2`, then `http/1.1`.
+    /// The configuration's own chain is the platform certificate at the time of the call, and
+    /// the SNI callback overrides it on every handshake so later replacements take effect.
+    public func makeServerConfiguration() -> TLSConfiguration {
+        let platform = self.state.withLock { $0.platform }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: platform.certificateChain.map { .certificate($0) },
+            privateKey: .privateKey(platform.privateKey)
+        )
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.cipherSuiteValues = Self.modernCipherSuites
+        configuration.applicationProtocols = ["h2", "http/1.1"]
+        configuration.sslContextCallback = { [self] values, promise in
+            let bundle = self.certificate(forServerName: values.serverHostname)
+            var override = NIOSSLContextConfigurationOverride()
+            override.certificateChain = bundle.certificateChain.map { .certificate($0) }
+            override.privateKey = .privateKey(bundle.privateKey)
+            promise.succeed(override)
+        }
+        return configuration
+    }
+
+    /// TLS 1.2 suites with forward secrecy and AEAD, in the order Mozilla's "intermediate" profile prefers them.
+    static let modernCipherSuites: [NIOTLSCipher] = [
+        .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]
+
+    /// The selection rule, on one consistent snapshot. The server name comes from the network,
+    /// so it is only normalised and used as a dictionary key, never trusted further.
+    private static func select(_ serverName: String?, in state: State) -> Selection {
+        guard let serverName, !serverName.isEmpty else { return .default }
+        let name = normalisedDomain(serverName)
+        if state.customDomains[name] != nil {
+            return .customDomain(name)
+        }
+        let suffix = "." + state.platformDomain
+        if name.hasSuffix(suffix) {
+            let label = name.dropLast(suffix.count)
+            // A wildcard covers exactly one label: `a.b.<platform>` is not covered by `*.<platform>`.
+            if !label.isEmpty, !label.contains(".") {
+                return .platformWildcard
+            }
+        }
+        return .default
+    }
+}
