@@ -1,0 +1,463 @@
+import Foundation
+public import Logging
+import NIOCore
+public import Render
+import Synchronization
+public import TenantStore
+
+/// The storefront of every tenant: resolves the tenant from the request's host, answers pages
+/// from the ``PageCache`` (rendering a miss with Render) and takes shoppers' orders and
+/// consultation requests.
+///
+/// ```swift
+/// let service = StorefrontService(
+///     store: store, platformDomain: "localhost", themes: try .builtIn(),
+///     cache: PageCache(budgetBytes: 256 << 20), logger: logger
+/// )
+/// let response = service.immediateResponse(to: request) ?? await service.respond(to: request)
+/// ```
+///
+/// Resolution: the host is normalised (``HostName``); an invalid one gets `400`. A platform
+/// subdomain or an exact custom domain names the tenant; `www.` of a custom domain redirects
+/// (`301`) to the apex that the tenant owns. Unknown hosts get a neutral `404` that names no
+/// tenant, deleted tenants the same, suspended tenants the store's `503` page.
+///
+/// Caching: pages, assets, `robots.txt` and the sitemap are cached under the tenant's id and
+/// content version, so any change to the tenant is a new key and the next request renders it.
+/// ``immediateResponse(to:)`` answers hits without awaiting, using a ``TenantDirectory``
+/// entry that is at most ``Configuration/directoryFreshness`` old; ``respond(to:)`` always
+/// reads the tenant from the store. The cart and checkout pages are built from the shopper's
+/// lines and never cached; neither are submissions.
+///
+/// Thread-safe; one instance serves every connection.
+public final class StorefrontService: StorefrontResponder {
+    /// Settings with defaults suitable for production.
+    public struct Configuration: Sendable {
+        /// How long the synchronous path may use a tenant lookup before reading it again: the
+        /// longest a change to a tenant can take to reach cache hits on the event loop.
+        public var directoryFreshness: Duration
+        /// Larger `POST` bodies are refused with `413`.
+        public var maximumBodyBytes: Int
+        /// The public HTTPS port for canonical URLs, when not 443.
+        public var publicPort: Int?
+
+        /// Creates a configuration.
+        public init(
+            directoryFreshness: Duration = .milliseconds(250),
+            maximumBodyBytes: Int = 64 * 1024,
+            publicPort: Int? = nil
+        ) {
+            self.directoryFreshness = directoryFreshness
+            self.maximumBodyBytes = maximumBodyBytes
+            self.publicPort = publicPort
+        }
+    }
+
+    let data: TenantData
+    let store: any KeyValueStore
+    let platformDomain: String
+    let resolver: HostResolver
+    let themes: ThemeLibrary
+    let cache: PageCache
+    let logger: Logger
+    let configuration: Configuration
+    let directory: TenantDirectory
+    private let renderers = Mutex<[UUID: RendererSlot]>([:])
+
+    /// Creates the service over the tenant store.
+    ///
+    /// - Parameters:
+    ///   - store: the store holding the tenant data; the service also keeps order
+    ///     idempotency keys there, under `edge/idempotency/`.
+    ///   - platformDomain: the domain tenant subdomains live under, such as `localhost`.
+    /// - Throws: ``HostNameError`` when `platformDomain` is not a valid host name.
+    public init(
+        store: any KeyValueStore,
+        platformDomain: String,
+        themes: ThemeLibrary,
+        cache: PageCache,
+        logger: Logger,
+        configuration: Configuration = Configuration()
+    ) throws {
+        let domain = try HostName(normalizing: platformDomain)
+        self.data = TenantData(store: store, platformDomain: domain.value)
+        self.store = store
+        self.platformDomain = domain.value
+        self.resolver = HostResolver(platformDomain: domain)
+        self.themes = themes
+        self.cache = cache
+        self.logger = logger
+        self.configuration = configuration
+        self.directory = TenantDirectory(freshness: configuration.directoryFreshness)
+    }
+
+    // MARK: - StorefrontResponder
+
+    /// A cached page (or a suspended tenant's cached `503`) for a `GET`/`HEAD` whose host the
+    /// directory resolved within ``Configuration/directoryFreshness``; `nil` otherwise.
+    public func immediateResponse(to request: StorefrontRequest) -> StorefrontResponse? {
+        guard request.method == "GET" || request.method == "HEAD",
+            let host = try? HostName(normalizing: request.authority),
+            let entry = self.directory.freshEntry(for: host.value)
+        else { return nil }
+        if entry.status == .suspended {
+            let key = CacheKey(
+                tenantID: entry.tenantID,
+                contentVersion: entry.contentVersion,
+                route: Self.unavailableRoute
+            )
+            return self.cache.lookup(key).map { Self.unavailableResponse(from: $0, to: request) }
+        }
+        guard entry.status == .active else { return nil }
+        let route = StorefrontRoute(path: request.path, query: request.query)
+        guard
+            let key = self.cacheKey(
+                for: route,
+                request: request,
+                tenantID: entry.tenantID,
+                version: entry.contentVersion
+            ),
+            let page = self.cache.lookup(key)
+        else { return nil }
+        return Self.response(from: page, to: request)
+    }
+
+    /// Resolves the tenant from the store, then serves, renders or writes; never throws.
+    public func respond(to request: StorefrontRequest) async -> StorefrontResponse {
+        let host: HostName
+        do {
+            host = try HostName(normalizing: request.authority)
+        } catch {
+            return Self.plain(400, "Bad Request: the Host header is not a valid host name.\n")
+        }
+        let resolution: Resolution
+        do {
+            resolution = try await self.resolve(host)
+        } catch {
+            self.logger.info(
+                "tenant lookup failed",
+                metadata: ["error.type": "\(type(of: error))", "error.message": "\(error)"]
+            )
+            return Self.plain(500, "Internal Server Error\n")
+        }
+        switch resolution {
+        case .unknown:
+            return Self.neutralNotFound(for: request)
+        case .redirect(let apex):
+            var location = "https://" + apex.value
+            if let port = self.configuration.publicPort, port != 443 {
+                location += ":\(port)"
+            }
+            location += request.path + (request.query.map { "?" + $0 } ?? "")
+            return StorefrontResponse(
+                status: 301,
+                headers: [("Location", location), ("Cache-Control", "no-cache")],
+                body: ByteBuffer()
+            )
+        case .tenant(let tenant):
+            var logger = self.logger
+            logger[metadataKey: "tenant.id"] = "\(tenant.id)"
+            switch tenant.status {
+            case .deleted:
+                return Self.neutralNotFound(for: request)
+            case .suspended:
+                return await self.unavailable(tenant, request: request, logger: logger)
+            case .active:
+                return await self.serve(request, tenant: tenant, logger: logger)
+            }
+        }
+    }
+
+    // MARK: - Resolution
+
+    enum Resolution {
+        case tenant(Tenant)
+        case redirect(HostName)
+        case unknown
+    }
+
+    /// Reads the tenant behind `host` from the store and refreshes the directory with it.
+    func resolve(_ host: HostName) async throws -> Resolution {
+        let tenant: Tenant?
+        switch self.resolver.classify(host) {
+        case .platformApex:
+            tenant = nil
+        case .platformSubdomain(let label):
+            tenant = try await self.data.tenants.tenant(subdomain: label)
+        case .candidateCustomDomain(let name):
+            tenant = try await self.data.tenants.tenant(domain: name.value)
+            if tenant == nil, name.isWWW, let apex = name.wwwCounterpart,
+                let owner = try await self.data.tenants.tenant(domain: apex.value), owner.status == .active
+            {
+                return .redirect(apex)
+            }
+        }
+        guard let tenant else {
+            self.directory.forget(host.value)
+            return .unknown
+        }
+        self.directory.record(tenant, for: host.value)
+        return .tenant(tenant)
+    }
+
+    // MARK: - Serving
+
+    private func serve(_ request: StorefrontRequest, tenant: Tenant, logger: Logger) async -> StorefrontResponse {
+        let route = StorefrontRoute(path: request.path, query: request.query)
+        switch (route, request.method) {
+        case (.placeOrder, "POST"):
+            return await self.placeOrder(request, tenant: tenant, logger: logger)
+        case (.submitLead, "POST"):
+            return await self.submitLead(request, tenant: tenant, logger: logger)
+        case (.placeOrder, _), (.submitLead, _):
+            return Self.methodNotAllowed(allow: "POST")
+        case (_, "GET"), (_, "HEAD"):
+            break
+        default:
+            return Self.methodNotAllowed(allow: "GET, HEAD")
+        }
+        do {
+            if case .personal(let page) = route {
+                let renderer = try await self.renderer(for: tenant)
+                let page = CachedPage(
+                    rendered: renderer.render(page),
+                    headers: [("Cache-Control", "no-store"), ("Vary", "Accept-Encoding")]
+                )
+                return Self.response(from: page, to: request)
+            }
+            guard
+                let key = self.cacheKey(
+                    for: route,
+                    request: request,
+                    tenantID: tenant.id,
+                    version: tenant.contentVersion
+                )
+            else { return Self.neutralNotFound(for: request) }
+            let page = try await self.cache.page(for: key) {
+                let renderer = try await self.renderer(for: tenant)
+                return self.render(route, with: renderer)
+            }
+            return Self.response(from: page, to: request)
+        } catch {
+            logger.info(
+                "storefront render failed",
+                metadata: ["error.type": "\(type(of: error))", "error.message": "\(error)"]
+            )
+            return Self.plain(500, "Internal Server Error\n")
+        }
+    }
+
+    /// The cache route of a suspended tenant's page, which every path of the tenant shows.
+    static let unavailableRoute = "#unavailable"
+
+    private func unavailable(_ tenant: Tenant, request: StorefrontRequest, logger: Logger) async -> StorefrontResponse {
+        let key = CacheKey(tenantID: tenant.id, contentVersion: tenant.contentVersion, route: Self.unavailableRoute)
+        do {
+            let page = try await self.cache.page(for: key) {
+                let renderer = try await self.renderer(for: tenant)
+                return CachedPage(rendered: renderer.render(.unavailable), headers: [("Cache-Control", "no-store")])
+            }
+            return Self.unavailableResponse(from: page, to: request)
+        } catch {
+            logger.info(
+                "storefront render failed",
+                metadata: ["error.type": "\(type(of: error))", "error.message": "\(error)"]
+            )
+            return Self.plain(503, "Service Unavailable\n")
+        }
+    }
+
+    private static func unavailableResponse(from page: CachedPage, to request: StorefrontRequest) -> StorefrontResponse
+    {
+        var response = Self.response(from: page, to: request)
+        response.headers.append(("Retry-After", "3600"))
+        return response
+    }
+
+    func cacheKey(for route: StorefrontRoute, request: StorefrontRequest, tenantID: UUID, version: UInt64) -> CacheKey?
+    {
+        guard let identity = route.cacheIdentity(path: request.path) else { return nil }
+        return CacheKey(
+            tenantID: tenantID,
+            contentVersion: version,
+            route: identity.route,
+            rawQuery: identity.parameters.isEmpty ? "" : request.query ?? "",
+            keeping: identity.parameters
+        )
+    }
+
+    /// Renders a cacheable route; asset paths the tenant's theme does not have render 404.
+    private func render(_ route: StorefrontRoute, with renderer: Renderer) -> CachedPage {
+        switch route {
+        case .page(let page), .personal(let page):
+            return CachedPage(rendered: renderer.render(page), headers: Self.htmlHeaders)
+        case .asset(let path):
+            guard let asset = renderer.asset(at: path) else { break }
+            return CachedPage(
+                status: 200,
+                headers: [
+                    ("Content-Type", asset.contentType), ("Cache-Control", Asset.cacheControl),
+                    ("Vary", "Accept-Encoding"),
+                ],
+                body: ByteBuffer(bytes: asset.body),
+                gzipBody: asset.gzipBody.isEmpty ? nil : ByteBuffer(bytes: asset.gzipBody)
+            )
+        case .demoImage(let name):
+            guard let svg = DemoImages.svg(named: name) else { break }
+            return CachedPage(
+                rendered: RenderedPage(status: 200, contentType: "image/svg+xml", body: Array(svg.utf8)),
+                headers: [("Cache-Control", "public, max-age=86400"), ("Vary", "Accept-Encoding")]
+            )
+        case .robots:
+            return CachedPage(rendered: renderer.robotsTxt(), headers: Self.htmlHeaders)
+        case .sitemap:
+            return CachedPage(rendered: renderer.sitemapXML(), headers: Self.htmlHeaders)
+        case .placeOrder, .submitLead:
+            break
+        }
+        return CachedPage(rendered: renderer.render(.notFound), headers: Self.htmlHeaders)
+    }
+
+    // MARK: - Renderers
+
+    /// One renderer per tenant, rebuilt when the content version moves; concurrent requests
+    /// for a version share one build.
+    private struct RendererSlot {
+        var version: UInt64
+        var task: Task<Renderer, any Error>
+    }
+
+    func renderer(for tenant: Tenant) async throws -> Renderer {
+        let task = self.renderers.withLock { slots -> Task<Renderer, any Error> in
+            if let slot = slots[tenant.id], slot.version == tenant.contentVersion {
+                return slot.task
+            }
+            let task = Task { try await self.buildRenderer(for: tenant) }
+            slots[tenant.id] = RendererSlot(version: tenant.contentVersion, task: task)
+            return task
+        }
+        do {
+            return try await task.value
+        } catch {
+            // A failed build is not kept, so the next request tries again.
+            self.renderers.withLock { slots in
+                if slots[tenant.id]?.version == tenant.contentVersion {
+                    slots[tenant.id] = nil
+                }
+            }
+            throw error
+        }
+    }
+
+    /// Reads everything the tenant's pages show. Records written after the tenant was read may
+    /// already be included; they carry a newer content version, whose requests rebuild.
+    private func buildRenderer(for tenant: Tenant) async throws -> Renderer {
+        let configuration = try await self.data.configuration.configuration(tenant: tenant.id)
+        var products: [Product] = []
+        var cursor: String?
+        repeat {
+            let page = try await self.data.catalog.products(tenant: tenant.id, limit: 500, after: cursor)
+            products += page.items
+            cursor = page.nextCursor
+        } while cursor != nil
+        let categories = try await self.data.catalog.categories(tenant: tenant.id)
+        let theme: Theme
+        if let template = try await self.data.templates.active(tenant: tenant.id) {
+            theme = try self.themes.compile(template)
+        } else if let base = self.themes.theme(named: ThemeLibrary.baseThemeName) {
+            theme = base
+        } else {
+            throw RenderError(code: .unknownTheme, message: "the base theme is missing")
+        }
+        let storefront = Storefront(
+            tenant: tenant,
+            configuration: configuration,
+            products: products,
+            categories: categories,
+            platformDomain: self.platformDomain,
+            port: self.configuration.publicPort
+        )
+        return Renderer(theme: theme, storefront: storefront)
+    }
+
+    // MARK: - Responses
+
+    static let htmlHeaders: [(String, String)] = [("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding")]
+
+    /// The cached page as the request wants it: negotiated encoding, `304` when the client's
+    /// `If-None-Match` holds the representation's tag, no body for `HEAD`.
+    static func response(from page: CachedPage, to request: StorefrontRequest) -> StorefrontResponse {
+        let encoding: ContentEncoding = Self.acceptsGzip(request.header("accept-encoding")) ? .gzip : .identity
+        let representation = page.representation(for: encoding)
+        var headers = page.headers.map { (name: $0.0, value: $0.1) }
+        headers.append(("ETag", representation.etag))
+        if page.status == 200, let tags = request.header("if-none-match"),
+            Self.matches(tags, etag: representation.etag)
+        {
+            headers.removeAll { $0.name == "Content-Type" }
+            return StorefrontResponse(status: 304, headers: headers, body: ByteBuffer())
+        }
+        if representation.encoding == .gzip {
+            headers.append(("Content-Encoding", "gzip"))
+        }
+        let body = request.method == "HEAD" ? ByteBuffer() : representation.body
+        return StorefrontResponse(status: page.status, headers: headers, body: body)
+    }
+
+    /// Whether `Accept-Encoding` allows gzip: `gzip`, `x-gzip` or `*` without `q=0`.
+    static func acceptsGzip(_ header: String?) -> Bool {
+        guard let header else { return false }
+        for item in header.split(separator: ",") {
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard let coding = parts.first, coding == "gzip" || coding == "x-gzip" || coding == "*" else { continue }
+            let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            return quality > 0
+        }
+        return false
+    }
+
+    /// Whether an `If-None-Match` list names `etag` (weak comparison, RFC 9110 §13.1.2).
+    static func matches(_ header: String, etag: String) -> Bool {
+        let bare = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
+        return header.split(separator: ",").contains { candidate in
+            let tag = candidate.trimmingCharacters(in: .whitespaces)
+            return tag == "*" || tag == bare || tag == "W/" + bare
+        }
+    }
+
+    static func plain(_ status: Int, _ text: String) -> StorefrontResponse {
+        StorefrontResponse(
+            status: status,
+            headers: [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")],
+            body: ByteBuffer(string: text)
+        )
+    }
+
+    static func methodNotAllowed(allow: String) -> StorefrontResponse {
+        var response = Self.plain(405, "Method Not Allowed\n")
+        response.headers.append(("Allow", allow))
+        return response
+    }
+
+    /// The same page for every host that names no live tenant, so it reveals nothing.
+    private static let neutralNotFoundPage = CachedPage(
+        rendered: RenderedPage(
+            status: 404,
+            contentType: "text/html; charset=utf-8",
+            body: Array(
+                """
+                <!doctype html>
+                <html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">
+                <meta name="viewport" content="width=device-width, initial-scale=1"><title>Not found</title></head>
+                <body><h1>Not found</h1><p>There is no store at this address.</p></body></html>
+
+                """.utf8
+            )
+        ),
+        headers: [("Cache-Control", "no-store")]
+    )
+
+    static func neutralNotFound(for request: StorefrontRequest) -> StorefrontResponse {
+        Self.response(from: Self.neutralNotFoundPage, to: request)
+    }
+}

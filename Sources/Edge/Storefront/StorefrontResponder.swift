@@ -1,0 +1,69 @@
+public import NIOCore
+
+/// One storefront request, as the transport hands it over: HTTP/1.1 and HTTP/2 alike.
+public struct StorefrontRequest: Sendable {
+    /// `GET`, `HEAD`, `POST`…
+    public var method: String
+    /// The raw `Host` header or `:authority`, not yet normalised.
+    public var authority: String
+    /// The path, without the query.
+    public var path: String
+    /// The raw query string after `?`, if any.
+    public var query: String?
+    /// Request headers, names lowercased.
+    public var headers: [(name: String, value: String)]
+    /// The peer's address, for rate limits and logs.
+    public var clientAddress: String?
+    /// The request body (bounded by the transport), for `POST`s.
+    public var body: ByteBuffer?
+
+    public init(
+        method: String,
+        authority: String,
+        path: String,
+        query: String?,
+        headers: [(name: String, value: String)],
+        clientAddress: String?,
+        body: ByteBuffer?
+    ) {
+        self.method = method
+        self.authority = authority
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.clientAddress = clientAddress
+        self.body = body
+    }
+
+    /// The first value of a header, by lowercase name.
+    public func header(_ name: String) -> String? {
+        self.headers.first { $0.name == name }?.value
+    }
+}
+
+/// The answer to a ``StorefrontRequest``.
+public struct StorefrontResponse: Sendable {
+    /// The HTTP status code.
+    public var status: Int
+    /// Response headers; the transport adds `Date`, `Content-Length` and HSTS.
+    public var headers: [(name: String, value: String)]
+    /// The body; shared with the page cache, never copied.
+    public var body: ByteBuffer
+
+    public init(status: Int, headers: [(name: String, value: String)], body: ByteBuffer) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// What the HTTP/1.1 and HTTP/2 handlers call for every storefront request.
+///
+/// The split keeps the hot path on the event loop: ``immediateResponse(to:)`` answers a cache
+/// hit synchronously, with no task hop; only a miss goes through ``respond(to:)``.
+public protocol StorefrontResponder: Sendable {
+    /// The response when it is available right now (a cached page), or `nil`.
+    func immediateResponse(to request: StorefrontRequest) -> StorefrontResponse?
+    /// The response, rendering or writing as needed.
+    func respond(to request: StorefrontRequest) async -> StorefrontResponse
+}
