@@ -1,0 +1,269 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Turns decoded HTTP requests into ``StorefrontRequest``s and writes the responder's answers back.
+///
+/// One handler serves an HTTP/1.1 connection (behind `HTTPServerPipelineHandler`, which holds
+/// pipelined requests back until the previous response has ended, so responses keep their
+/// order) or one HTTP/2 stream (behind `HTTP2FramePayloadToHTTP1ServerCodec`). A cache hit is
+/// answered on the event loop from ``StorefrontResponder/immediateResponse(to:)`` with no task
+/// hop; a miss runs ``StorefrontResponder/respond(to:)`` in a task and hops back to the loop to
+/// write. The handler enforces the per-request limits: 413 for bodies over the limit, 431 for
+/// heads over it (the decoder reports them), 400 for malformed requests, and on HTTP/1.1 the
+/// header-read and keep-alive idle timeouts. The transport adds `Date`, `Content-Length` and
+/// HSTS; `HEAD` gets the headers of the `GET` response without its body.
+final class StorefrontRequestHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// Which framing the handler sits on: keep-alive, `Connection` and timeouts are HTTP/1.1 only.
+    enum Mode {
+        case http1
+        case http2
+    }
+
+    private enum State {
+        /// Waiting for the next request head.
+        case idle
+        /// Reading a request's body.
+        case receiving(HTTPRequestHead, body: ByteBuffer?)
+        /// The responder is working on a request; nothing else is read meanwhile.
+        case responding
+        /// An error response was written and the connection closes; the rest is ignored.
+        case discarding
+    }
+
+    private let mode: Mode
+    private let responder: any StorefrontResponder
+    private let limits: StorefrontServer.Limits
+    private let clientAddress: String?
+    private let logger: Logger
+    private var state = State.idle
+    private var quiescing = false
+    private var timeout: Scheduled<Void>?
+    /// Cache hits on HTTP/1.1 are flushed once per read burst, so pipelined hits share a TLS record.
+    private var needsFlush = false
+    private var date = HTTPDate()
+
+    init(
+        mode: Mode,
+        responder: any StorefrontResponder,
+        limits: StorefrontServer.Limits,
+        clientAddress: String?,
+        logger: Logger
+    ) {
+        self.mode = mode
+        self.responder = responder
+        self.limits = limits
+        self.clientAddress = clientAddress
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if self.mode == .http1 {
+            self.scheduleTimeout(self.limits.headerReadTimeout, context: context)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.timeout?.cancel()
+        self.timeout = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (Self.unwrapInboundIn(data), self.state) {
+        case (.head(let head), .idle):
+            self.timeout?.cancel()
+            self.timeout = nil
+            if let length = head.headers.first(name: "content-length").flatMap(Int.init),
+                length > self.limits.maxBodyBytes
+            {
+                self.fail(.payloadTooLarge, context: context)
+            } else if self.mode == .http1, head.version.major == 1, head.version.minor >= 1,
+                !head.headers.contains(name: "host")
+            {
+                self.fail(.badRequest, context: context)
+            } else {
+                self.state = .receiving(head, body: nil)
+            }
+        case (.body(var chunk), .receiving(let head, let body)):
+            guard (body?.readableBytes ?? 0) + chunk.readableBytes <= self.limits.maxBodyBytes else {
+                self.fail(.payloadTooLarge, context: context)
+                return
+            }
+            if var body {
+                body.writeBuffer(&chunk)
+                self.state = .receiving(head, body: body)
+            } else {
+                self.state = .receiving(head, body: chunk)
+            }
+        case (.end, .receiving(let head, let body)):
+            self.dispatch(head, body: body, context: context)
+        case (_, .discarding):
+            break
+        case (.head, .receiving), (.head, .responding), (.body, _), (.end, _):
+            // The decoders never produce these sequences; answer as a protocol error rather than trap.
+            self.fail(.badRequest, context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if self.needsFlush {
+            self.needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? HTTPParserError {
+            switch self.state {
+            case .idle, .receiving:
+                self.fail(error == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest, context: context)
+            case .responding, .discarding:
+                context.close(promise: nil)
+            }
+        } else {
+            self.logger.debug("connection error", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is StorefrontServer.QuiesceEvent {
+            self.quiescing = true
+            if case .idle = self.state {
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func dispatch(_ head: HTTPRequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
+        let request = self.makeRequest(head, body: body)
+        let keepAlive = self.mode == .http2 || (head.isKeepAlive && !self.quiescing)
+        let isHead = head.method == .HEAD
+        if let response = self.responder.immediateResponse(to: request) {
+            // HTTP/1.1 reads always end with channelReadComplete (also for requests the pipelining
+            // handler held back), which flushes; a stream channel flushes at once.
+            self.write(response, isHead: isHead, keepAlive: keepAlive, flush: self.mode == .http2, context: context)
+            return
+        }
+        self.state = .responding
+        let responder = self.responder
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        Task {
+            let response = await responder.respond(to: request)
+            loopBound.eventLoop.execute {
+                let (handler, context) = loopBound.value
+                guard case .responding = handler.state, context.channel.isActive else { return }
+                handler.write(
+                    response,
+                    isHead: isHead,
+                    keepAlive: keepAlive && !handler.quiescing,
+                    flush: true,
+                    context: context
+                )
+            }
+        }
+    }
+
+    private func makeRequest(_ head: HTTPRequestHead, body: ByteBuffer?) -> StorefrontRequest {
+        let path: Substring
+        let query: Substring?
+        if let mark = head.uri.firstIndex(of: "?") {
+            path = head.uri[..<mark]
+            query = head.uri[head.uri.index(after: mark)...]
+        } else {
+            path = head.uri[...]
+            query = nil
+        }
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(head.headers.count)
+        for (name, value) in head.headers {
+            headers.append((name: name.lowercased(), value: value))
+        }
+        return StorefrontRequest(
+            method: head.method.rawValue,
+            authority: head.headers.first(name: "host") ?? "",
+            path: String(path),
+            query: query.map(String.init),
+            headers: headers,
+            clientAddress: self.clientAddress,
+            body: body
+        )
+    }
+
+    private func write(
+        _ response: StorefrontResponse,
+        isHead: Bool,
+        keepAlive: Bool,
+        flush: Bool,
+        context: ChannelHandlerContext
+    ) {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(response.headers.count + 4)
+        for (name, value) in response.headers {
+            headers.add(name: name, value: value)
+        }
+        headers.replaceOrAdd(name: "date", value: self.date.now())
+        headers.replaceOrAdd(name: "content-length", value: String(response.body.readableBytes))
+        headers.replaceOrAdd(name: "strict-transport-security", value: "max-age=31536000")
+        if self.mode == .http1, !keepAlive {
+            headers.replaceOrAdd(name: "connection", value: "close")
+        }
+        let head = HTTPResponseHead(
+            version: .http1_1,
+            status: HTTPResponseStatus(statusCode: response.status),
+            headers: headers
+        )
+        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+        if !isHead, response.body.readableBytes > 0 {
+            context.write(Self.wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+        }
+        if keepAlive {
+            self.state = .idle
+            if self.mode == .http1 {
+                self.scheduleTimeout(self.limits.idleTimeout, context: context)
+            }
+            if flush {
+                context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+            } else {
+                self.needsFlush = true
+                context.write(Self.wrapOutboundOut(.end(nil)), promise: nil)
+            }
+            if self.quiescing, case .idle = self.state {
+                context.close(promise: nil)
+            }
+        } else {
+            self.state = .discarding
+            context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    /// Answers with an empty error response and closes the connection (the stream on HTTP/2).
+    private func fail(_ status: HTTPResponseStatus, context: ChannelHandlerContext) {
+        self.logger.debug("rejected request", metadata: ["http.response.status_code": "\(status.code)"])
+        let response = StorefrontResponse(status: Int(status.code), headers: [], body: ByteBuffer())
+        self.write(response, isHead: false, keepAlive: false, flush: true, context: context)
+    }
+
+    private func scheduleTimeout(_ delay: TimeAmount, context: ChannelHandlerContext) {
+        self.timeout?.cancel()
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        self.timeout = context.eventLoop.scheduleTask(in: delay) {
+            let (handler, context) = loopBound.value
+            handler.timeout = nil
+            if case .idle = handler.state {
+                context.close(promise: nil)
+            }
+        }
+    }
+}
+
+@available(*, unavailable)
+extension StorefrontRequestHandler: Sendable {}

@@ -1,0 +1,296 @@
+public import Logging
+public import NIOCore
+import NIOHTTP1
+import NIOHTTP2
+import NIOPosix
+public import NIOSSL
+import NIOTLS
+
+/// The data plane: HTTPS for every tenant's store, plus the plain-HTTP listener that redirects to it.
+///
+/// Plain SwiftNIO channel handlers rather than a framework, because a cached page must be
+/// answered on the event loop with no task hop and no copy (see `anchors/perf/RESULTS.md`).
+/// Each HTTPS connection runs `NIOSSLServerHandler` (certificate chosen per SNI by the
+/// configuration's callback), then ALPN picks HTTP/2 (`NIOHTTP2Handler`, one
+/// ``StorefrontRequestHandler`` per stream through the HTTP/1 codec) or HTTP/1.1 (NIOHTTP1 with
+/// pipelining assistance). ``Limits`` bound what one client can hold.
+///
+/// Start with ``start(configuration:tlsConfiguration:responder:group:logger:)``; stop with
+/// ``shutdown(gracePeriod:)``, which stops accepting, lets requests in flight finish up to the
+/// grace period, then closes what is left.
+public final class StorefrontServer: Sendable {
+    /// Where to listen and what to allow.
+    public struct Configuration: Sendable, Hashable {
+        /// The HTTPS listener's host.
+        public var host: String
+        /// The HTTPS listener's port; 0 picks a free one (see ``StorefrontServer/port``).
+        public var port: Int
+        /// The plain-HTTP redirect listener's host and port, or `nil` for none.
+        public var redirectListener: (host: String, port: Int)? {
+            get { self.redirectHost.map { ($0, self.redirectPort) } }
+            set {
+                self.redirectHost = newValue?.host
+                self.redirectPort = newValue?.port ?? 0
+            }
+        }
+        /// The limits for every connection.
+        public var limits: Limits
+
+        private var redirectHost: String?
+        private var redirectPort: Int
+
+        public init(
+            host: String,
+            port: Int,
+            redirectListener: (host: String, port: Int)? = nil,
+            limits: Limits = Limits()
+        ) {
+            self.host = host
+            self.port = port
+            self.redirectHost = redirectListener?.host
+            self.redirectPort = redirectListener?.port ?? 0
+            self.limits = limits
+        }
+    }
+
+    /// Sent to every connection's pipeline at shutdown: finish the request in flight, then close.
+    struct QuiesceEvent: Sendable {}
+
+    /// The bound HTTPS port.
+    public let port: Int
+    /// The bound plain-HTTP port, when there is a redirect listener.
+    public let redirectPort: Int?
+
+    private let listeners: [any Channel]
+    private let tracker: ConnectionTracker
+    private let logger: Logger
+
+    private init(
+        port: Int,
+        redirectPort: Int?,
+        listeners: [any Channel],
+        tracker: ConnectionTracker,
+        logger: Logger
+    ) {
+        self.port = port
+        self.redirectPort = redirectPort
+        self.listeners = listeners
+        self.tracker = tracker
+        self.logger = logger
+    }
+
+    /// Binds the listeners and starts serving.
+    ///
+    /// - Parameters:
+    ///   - configuration: Where to listen and the limits.
+    ///   - tlsConfiguration: The HTTPS configuration, e.g. `CertificateStore.makeServerConfiguration()`;
+    ///     it must offer ALPN `h2` and `http/1.1`.
+    ///   - responder: Answers every storefront request.
+    ///   - group: The event loops to run on.
+    ///   - logger: For connection-level events; silent when none is given.
+    public static func start(
+        configuration: Configuration,
+        tlsConfiguration: TLSConfiguration,
+        responder: any StorefrontResponder,
+        group: any EventLoopGroup,
+        logger: Logger = Logger(label: "edge.storefront-server", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws -> StorefrontServer {
+        let sslContext = try NIOSSLContext(configuration: tlsConfiguration)
+        let limits = configuration.limits
+        let tracker = ConnectionTracker(maxConnections: limits.maxConnections)
+
+        let https = try await Self.bootstrap(group: group, tracker: tracker, limits: limits) { channel in
+            try Self.configureHTTPS(
+                channel,
+                sslContext: sslContext,
+                limits: limits,
+                responder: responder,
+                logger: logger
+            )
+        }
+        .bind(host: configuration.host, port: configuration.port).get()
+        tracker.addListener(https)
+        let httpsPort = https.localAddress?.port ?? configuration.port
+
+        var listeners: [any Channel] = [https]
+        var redirectPort: Int?
+        if let redirect = configuration.redirectListener {
+            do {
+                let http = try await Self.bootstrap(group: group, tracker: tracker, limits: limits) { channel in
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true,
+                        withErrorHandling: true
+                    )
+                    try channel.pipeline.syncOperations.addHandler(HTTPRedirectHandler(httpsPort: httpsPort))
+                }
+                .bind(host: redirect.host, port: redirect.port).get()
+                tracker.addListener(http)
+                listeners.append(http)
+                redirectPort = http.localAddress?.port
+            } catch {
+                try? await https.close()
+                throw error
+            }
+        }
+        logger.info(
+            "storefront server listening",
+            metadata: [
+                "server.https.port": "\(httpsPort)", "server.http.port": "\(redirectPort.map(String.init) ?? "none")",
+            ]
+        )
+        return StorefrontServer(
+            port: httpsPort,
+            redirectPort: redirectPort,
+            listeners: listeners,
+            tracker: tracker,
+            logger: logger
+        )
+    }
+
+    /// Stops accepting, lets requests in flight finish for up to `gracePeriod`, then closes every connection.
+    public func shutdown(gracePeriod: Duration) async {
+        for listener in self.listeners {
+            try? await listener.close()
+        }
+        let open = self.tracker.openConnections
+        self.logger.info("storefront server draining", metadata: ["server.connections": "\(open.count)"])
+        for connection in open {
+            connection.pipeline.fireUserInboundEventTriggered(QuiesceEvent())
+        }
+        let tracker = self.tracker
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await tracker.waitUntilAllClosed() }
+            group.addTask { try? await Task.sleep(for: gracePeriod) }
+            await group.next()
+            group.cancelAll()
+        }
+        for connection in self.tracker.openConnections {
+            try? await connection.close()
+        }
+        await tracker.waitUntilAllClosed()
+        self.logger.info("storefront server stopped")
+    }
+
+    private static func bootstrap(
+        group: any EventLoopGroup,
+        tracker: ConnectionTracker,
+        limits: Limits,
+        configure: @escaping @Sendable (any Channel) throws -> Void
+    ) -> ServerBootstrap {
+        ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                guard tracker.register(channel) else {
+                    return channel.close()
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        IdleStateHandler(readTimeout: limits.idleTimeout),
+                        IdleCloseHandler()
+                    )
+                    try configure(channel)
+                }
+            }
+    }
+
+    private static func configureHTTPS(
+        _ channel: any Channel,
+        sslContext: NIOSSLContext,
+        limits: Limits,
+        responder: any StorefrontResponder,
+        logger: Logger
+    ) throws {
+        let clientAddress = channel.remoteAddress?.ipAddress
+        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+        let alpn = ApplicationProtocolNegotiationHandler { result in
+            channel.eventLoop.makeCompletedFuture {
+                switch result {
+                case .negotiated("h2"):
+                    try Self.configureHTTP2(
+                        channel,
+                        limits: limits,
+                        responder: responder,
+                        clientAddress: clientAddress,
+                        logger: logger
+                    )
+                case .negotiated("http/1.1"), .fallback:
+                    try Self.configureHTTP1(
+                        channel,
+                        limits: limits,
+                        responder: responder,
+                        clientAddress: clientAddress,
+                        logger: logger
+                    )
+                case .negotiated:
+                    channel.close(promise: nil)
+                }
+            }
+        }
+        try channel.pipeline.syncOperations.addHandler(alpn)
+    }
+
+    private static func configureHTTP1(
+        _ channel: any Channel,
+        limits: Limits,
+        responder: any StorefrontResponder,
+        clientAddress: String?,
+        logger: Logger
+    ) throws {
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
+        decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withPipeliningAssistance: true,
+            withErrorHandling: false,
+            withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
+            withDecoderLimitConfiguration: decoderLimits
+        )
+        try channel.pipeline.syncOperations.addHandler(
+            StorefrontRequestHandler(
+                mode: .http1,
+                responder: responder,
+                limits: limits,
+                clientAddress: clientAddress,
+                logger: logger
+            )
+        )
+    }
+
+    private static func configureHTTP2(
+        _ channel: any Channel,
+        limits: Limits,
+        responder: any StorefrontResponder,
+        clientAddress: String?,
+        logger: Logger
+    ) throws {
+        var connectionConfiguration = NIOHTTP2Handler.ConnectionConfiguration()
+        connectionConfiguration.initialSettings = [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: limits.http2MaxConcurrentStreams),
+            HTTP2Setting(parameter: .maxHeaderListSize, value: limits.http2MaxHeaderListSize),
+        ]
+        let streams = HTTP2StreamTracker(channel: channel)
+        _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
+            mode: .server,
+            connectionConfiguration: connectionConfiguration,
+            streamConfiguration: NIOHTTP2Handler.StreamConfiguration(),
+            streamDelegate: streams
+        ) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                try stream.pipeline.syncOperations.addHandlers(
+                    HTTP2FramePayloadToHTTP1ServerCodec(),
+                    StorefrontRequestHandler(
+                        mode: .http2,
+                        responder: responder,
+                        limits: limits,
+                        clientAddress: clientAddress,
+                        logger: logger
+                    )
+                )
+            }
+        }
+        try channel.pipeline.syncOperations.addHandler(HTTP2QuiesceHandler(streams: streams))
+    }
+}
