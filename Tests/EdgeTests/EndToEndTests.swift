@@ -1,0 +1,166 @@
+import Edge
+import EdgeTestSupport
+import Foundation
+import Logging
+import NIOPosix
+import Render
+import TenantStore
+import Testing
+
+/// The whole product on a loopback port: the real store with the demo tenants, the real
+/// storefront service and page cache, real TLS with SNI, and curl as the client over HTTP/1.1
+/// and HTTP/2.
+@Suite("End to end: edge over real TLS", .serialized)
+struct EndToEndTests {
+    /// A running edge and what a client needs to reach it.
+    struct Running {
+        let server: StorefrontServer
+        let store: FileKeyValueStore
+        let data: TenantData
+        let caPath: String
+        let directory: String
+
+        func stop() async {
+            await self.server.shutdown(gracePeriod: .seconds(1))
+            self.store.close()
+            try? FileManager.default.removeItem(atPath: self.directory)
+        }
+
+        /// One request with curl: status, headers (lowercased names) and body.
+        func curl(
+            _ host: String,
+            _ path: String = "/",
+            http2: Bool = false,
+            headers: [String] = []
+        ) throws -> (status: Int, headers: [String: String], body: String) {
+            let port = self.server.port
+            var arguments = [
+                "--silent", "--show-error", "--cacert", self.caPath, "--resolve", "\(host):\(port):127.0.0.1",
+                "--dump-header", "-", http2 ? "--http2" : "--http1.1", "--compressed",
+            ]
+            for header in headers { arguments += ["--header", header] }
+            arguments.append("https://\(host):\(port)\(path)")
+            let outcome = try runProcess("/usr/bin/curl", arguments)
+            guard outcome.status == 0 else {
+                throw CurlFailed(description: "curl \(host)\(path): \(outcome.errors)")
+            }
+            let parts = outcome.output.components(separatedBy: "\r\n\r\n")
+            let headLines = parts[0].components(separatedBy: "\r\n")
+            let status = Int(headLines[0].split(separator: " ")[1]) ?? 0
+            var headers: [String: String] = [:]
+            for line in headLines.dropFirst() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...]
+                    .trimmingCharacters(in: .whitespaces)
+            }
+            return (status, headers, parts.dropFirst().joined(separator: "\r\n\r\n"))
+        }
+    }
+
+    struct CurlFailed: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func start() async throws -> Running {
+        let directory = NSTemporaryDirectory() + "edge-e2e-" + UUID().uuidString
+        let store = try FileKeyValueStore.open(directory: directory + "/store")
+        let data = TenantData(store: store, platformDomain: "localhost")
+        try await DemoTenants.seed(into: data, platformDomain: "localhost")
+        let certificates = try DevelopmentCertificates.ensure(in: directory + "/certs", domain: "localhost")
+        let certificateStore = CertificateStore(
+            platformDomain: "localhost",
+            platformCertificate: try CertificateBundle.validated(
+                chainPEM: certificates.certificateChainPEM,
+                privateKeyPEM: certificates.privateKeyPEM,
+                for: "localhost"
+            ),
+            developmentIssuer: certificates.issuer
+        )
+        // A custom domain is served with its own certificate; here one the development CA signs.
+        certificateStore.setCertificate(
+            try certificates.issuer.issue(for: DemoTenants.customDomain),
+            forCustomDomain: DemoTenants.customDomain
+        )
+        let service = try StorefrontService(
+            store: store,
+            platformDomain: "localhost",
+            themes: ThemeLibrary.builtIn(),
+            cache: PageCache(budgetBytes: 16 * 1024 * 1024),
+            logger: Logger(label: "e2e", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        let server = try await StorefrontServer.start(
+            configuration: .init(host: "127.0.0.1", port: 0, redirectListener: nil),
+            tlsConfiguration: certificateStore.makeServerConfiguration(),
+            responder: service,
+            group: MultiThreadedEventLoopGroup.singleton
+        )
+        return Running(
+            server: server,
+            store: store,
+            data: data,
+            caPath: certificates.caCertificatePath,
+            directory: directory
+        )
+    }
+
+    /// Runs `body` against a fresh edge and stops it afterwards, also when `body` throws.
+    static func withEdge(_ body: (Running) async throws -> Void) async throws {
+        let edge = try await Self.start()
+        do {
+            try await body(edge)
+        } catch {
+            await edge.stop()
+            throw error
+        }
+        await edge.stop()
+    }
+
+    @Test func demoStoresAreServedAndIsolatedOverBothProtocols() async throws {
+        try await Self.withEdge { edge in
+            for http2 in [false, true] {
+                let acme = try edge.curl("acme.localhost", http2: http2)
+                #expect(acme.status == 200)
+                #expect(acme.body.contains("Acme Optics"))
+                #expect(!acme.body.contains("Glow Botanics") && !acme.body.contains("North Supply"))
+                #expect(acme.headers["strict-transport-security"] != nil)
+
+                let glow = try edge.curl("glow.localhost", http2: http2)
+                #expect(glow.status == 200)
+                #expect(glow.body.contains("Glow Botanics"))
+                #expect(!glow.body.contains("Acme Optics"))
+
+                let unknown = try edge.curl("nobody.localhost", http2: http2)
+                #expect(unknown.status == 404)
+                for name in ["Acme Optics", "Glow Botanics", "North Supply"] { #expect(!unknown.body.contains(name)) }
+            }
+            let customDomain = try edge.curl(DemoTenants.customDomain)
+            #expect(customDomain.status == 200)
+            #expect(customDomain.body.contains("North Supply"))
+        }
+    }
+
+    @Test func aChangeIsServedAtOnceAndETagsRevalidate() async throws {
+        try await Self.withEdge { edge in
+            let first = try edge.curl("acme.localhost")
+            let etag = try #require(first.headers["etag"])
+            let revalidated = try edge.curl("acme.localhost", headers: ["If-None-Match: \(etag)"])
+            #expect(revalidated.status == 304)
+
+            let acme = try #require(try await edge.data.tenants.tenant(subdomain: "acme"))
+            var branding = try #require(try await edge.data.configuration.section(.branding, tenant: acme.id))
+            if case .object(var fields) = branding {
+                fields["companyName"] = .string("Acme Renamed Optics")
+                branding = .object(fields)
+            }
+            try await edge.data.configuration.set(.branding, to: branding, tenant: acme.id)
+            // Cache hits on the event loop trust a tenant snapshot for at most 250 ms.
+            try await Task.sleep(for: .milliseconds(300))
+            let changed = try edge.curl("acme.localhost", http2: true)
+            #expect(changed.status == 200)
+            #expect(changed.headers["etag"] != etag)
+            #expect(changed.body.contains("Acme Renamed Optics"))
+            let stale = try edge.curl("acme.localhost", headers: ["If-None-Match: \(etag)"])
+            #expect(stale.status == 200)
+        }
+    }
+}
