@@ -77,22 +77,15 @@ struct ServeCommand: AsyncParsableCommand {
         _ = try await TenantData.migrate(store: store)
 
         let certificates: DevelopmentCertificates.Outcome
-        let platformCertificate: CertificateBundle
+        let certificateStore: CertificateStore
         do {
             certificates = try DevelopmentCertificates.ensure(in: "certs", domain: self.platformDomain)
-            platformCertificate = try CertificateBundle.validated(
-                chainPEM: certificates.certificateChainPEM,
-                privateKeyPEM: certificates.privateKeyPEM,
-                for: certificates.domain
-            )
+            certificateStore = try CertificateStore(development: certificates)
         } catch let error as DevelopmentCertificateError {
             throw ValidationError(error.message)
+        } catch let error as CertificateValidationError {
+            throw ValidationError("certs/\(DevelopmentCertificates.certificateChainFile): \(error.message)")
         }
-        let certificateStore = CertificateStore(
-            platformDomain: certificates.domain,
-            platformCertificate: platformCertificate,
-            developmentIssuer: certificates.issuer
-        )
 
         let publicPort = https.port == 0 ? nil : https.port
         let service = try StorefrontService(

@@ -132,7 +132,7 @@ struct StoreCommand: AsyncParsableCommand {
 }
 
 func joinedStorePath(_ dataDirectory: String) -> String {
-    dataDirectory.hasSuffix("/") ? dataDirectory + "store" : dataDirectory + "/store"
+    joinPath(dataDirectory, "store")
 }
 
 /// Opens the store, turning a store error into a clear message and exit code 1.

@@ -67,15 +67,7 @@ struct EndToEndTests {
         let data = TenantData(store: store, platformDomain: "localhost")
         try await DemoTenants.seed(into: data, platformDomain: "localhost")
         let certificates = try DevelopmentCertificates.ensure(in: directory + "/certs", domain: "localhost")
-        let certificateStore = CertificateStore(
-            platformDomain: "localhost",
-            platformCertificate: try CertificateBundle.validated(
-                chainPEM: certificates.certificateChainPEM,
-                privateKeyPEM: certificates.privateKeyPEM,
-                for: "localhost"
-            ),
-            developmentIssuer: certificates.issuer
-        )
+        let certificateStore = try CertificateStore(development: certificates)
         // A custom domain is served with its own certificate; here one the development CA signs.
         certificateStore.setCertificate(
             try certificates.issuer.issue(for: DemoTenants.customDomain),

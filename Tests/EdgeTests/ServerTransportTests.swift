@@ -53,16 +53,7 @@ private struct ServerFixture {
     ) async throws -> ServerFixture {
         let directory = temporaryDirectory()
         let outcome = try DevelopmentCertificates.ensure(in: directory, domain: "localhost")
-        let bundle = try CertificateBundle.validated(
-            chainPEM: outcome.certificateChainPEM,
-            privateKeyPEM: outcome.privateKeyPEM,
-            for: "localhost"
-        )
-        let store = CertificateStore(
-            platformDomain: "localhost",
-            platformCertificate: bundle,
-            developmentIssuer: outcome.issuer
-        )
+        let store = try CertificateStore(development: outcome)
         let server = try await StorefrontServer.start(
             configuration: .init(host: "127.0.0.1", port: 0, redirectListener: ("127.0.0.1", 0), limits: limits),
             tlsConfiguration: store.makeServerConfiguration(),

@@ -263,15 +263,7 @@ struct TLSHandshakeTests {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let development = try DevelopmentCertificates.ensure(in: directory, domain: "localhost")
-        let store = CertificateStore(
-            platformDomain: "localhost",
-            platformCertificate: try CertificateBundle.validated(
-                chainPEM: development.certificateChainPEM,
-                privateKeyPEM: development.privateKeyPEM,
-                for: "localhost"
-            ),
-            developmentIssuer: development.issuer
-        )
+        let store = try CertificateStore(development: development)
         let first = store.certificate(forServerName: "acme.localhost")
         #expect(first.dnsNames == ["acme.localhost"])
         #expect(store.certificate(forServerName: "ACME.localhost.").certificateChain == first.certificateChain)

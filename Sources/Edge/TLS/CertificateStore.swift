@@ -65,6 +65,22 @@ public final class CertificateStore: Sendable {
         self.developmentIssuer = developmentIssuer
     }
 
+    /// A store for development: the platform certificate that ``DevelopmentCertificates`` wrote,
+    /// and its issuer for tenant hosts.
+    ///
+    /// - Throws: ``CertificateValidationError`` when the files do not hold a valid certificate.
+    public convenience init(development outcome: DevelopmentCertificates.Outcome) throws {
+        self.init(
+            platformDomain: outcome.domain,
+            platformCertificate: try CertificateBundle.validated(
+                chainPEM: outcome.certificateChainPEM,
+                privateKeyPEM: outcome.privateKeyPEM,
+                for: outcome.domain
+            ),
+            developmentIssuer: outcome.issuer
+        )
+    }
+
     /// The platform domain, normalised.
     public var platformDomain: String {
         self.state.withLock { $0.platformDomain }
