@@ -110,7 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
                 port: https.port,
                 redirectListener: (http.host, http.port)
             ),
-            tlsConfiguration: certificateStore.makeServerConfiguration(),
+            certificates: certificateStore,
             responder: service,
             group: MultiThreadedEventLoopGroup.singleton,
             logger: logger

@@ -82,7 +82,7 @@ struct EndToEndTests {
         )
         let server = try await StorefrontServer.start(
             configuration: .init(host: "127.0.0.1", port: 0, redirectListener: nil),
-            tlsConfiguration: certificateStore.makeServerConfiguration(),
+            certificates: certificateStore,
             responder: service,
             group: MultiThreadedEventLoopGroup.singleton
         )
@@ -153,6 +153,21 @@ struct EndToEndTests {
             #expect(changed.body.contains("Acme Renamed Optics"))
             let stale = try edge.curl("acme.localhost", headers: ["If-None-Match: \(etag)"])
             #expect(stale.status == 200)
+        }
+    }
+
+    @Test func aHostTheConnectionsCertificateDoesNotCoverIsMisdirected() async throws {
+        try await Self.withEdge { edge in
+            for http2 in [false, true] {
+                // SNI names acme, so the connection got acme's certificate; glow's request on it is refused.
+                let misdirected = try edge.curl("acme.localhost", http2: http2, headers: ["Host: glow.localhost"])
+                #expect(misdirected.status == 421)
+                #expect(!misdirected.body.contains("Glow Botanics") && !misdirected.body.contains("Acme Optics"))
+                let custom = try edge.curl(DemoTenants.customDomain, http2: http2, headers: ["Host: acme.localhost"])
+                #expect(custom.status == 421)
+            }
+            let withPort = try edge.curl("acme.localhost", headers: ["Host: ACME.localhost:\(edge.server.port)"])
+            #expect(withPort.status == 200)
         }
     }
 }

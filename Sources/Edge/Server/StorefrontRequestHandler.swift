@@ -37,8 +37,11 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
     private let mode: Mode
     private let responder: any StorefrontResponder
     private let limits: StorefrontServer.Limits
-    private let clientAddress: String?
+    private let connection: ConnectionContext
     private let logger: Logger
+    /// The last authority checked against the connection's certificate: clients send the same
+    /// one on every request of a connection, so the check runs once.
+    private var coveredAuthority: String?
     private var state = State.idle
     private var quiescing = false
     private var timeout: Scheduled<Void>?
@@ -50,13 +53,13 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
         mode: Mode,
         responder: any StorefrontResponder,
         limits: StorefrontServer.Limits,
-        clientAddress: String?,
+        connection: ConnectionContext,
         logger: Logger
     ) {
         self.mode = mode
         self.responder = responder
         self.limits = limits
-        self.clientAddress = clientAddress
+        self.connection = connection
         self.logger = logger
     }
 
@@ -145,6 +148,13 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
         let request = self.makeRequest(head, body: body)
         let keepAlive = self.mode == .http2 || (head.isKeepAlive && !self.quiescing)
         let isHead = head.method == .HEAD
+        if request.authority != self.coveredAuthority {
+            guard !self.connection.isMisdirected(authority: request.authority) else {
+                self.write(Self.misdirected, isHead: isHead, keepAlive: keepAlive, flush: true, context: context)
+                return
+            }
+            self.coveredAuthority = request.authority
+        }
         if let response = self.responder.immediateResponse(to: request) {
             // HTTP/1.1 reads always end with channelReadComplete (also for requests the pipelining
             // handler held back), which flushes; a stream channel flushes at once.
@@ -185,13 +195,19 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
         for (name, value) in head.headers {
             headers.append((name: name.lowercased(), value: value))
         }
+        var authority = head.headers.first(name: "host") ?? ""
+        var clientAddress = self.connection.peerAddress
+        if self.connection.peerIsTrustedProxy {
+            clientAddress = self.connection.clientAddress(forwardedFor: head.headers.first(name: "x-forwarded-for"))
+            authority = head.headers.first(name: "x-forwarded-host") ?? authority
+        }
         return StorefrontRequest(
             method: head.method.rawValue,
-            authority: head.headers.first(name: "host") ?? "",
+            authority: authority,
             path: String(path),
             query: query.map(String.init),
             headers: headers,
-            clientAddress: self.clientAddress,
+            clientAddress: clientAddress,
             body: body
         )
     }
@@ -244,6 +260,14 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
             }
         }
     }
+
+    /// The answer for a host the connection's certificate does not cover (RFC 9110 §15.5.20):
+    /// the client retries on a new connection for that host.
+    private static let misdirected = StorefrontResponse(
+        status: 421,
+        headers: [("content-type", "text/plain; charset=utf-8")],
+        body: ByteBuffer(string: "Misdirected request: open a new connection for this host.\n")
+    )
 
     /// Answers with an empty error response and closes the connection (the stream on HTTP/2).
     private func fail(_ status: HTTPResponseStatus, context: ChannelHandlerContext) {

@@ -35,6 +35,8 @@ public final class StorefrontServer: Sendable {
         }
         /// The limits for every connection.
         public var limits: Limits
+        /// The peers whose `X-Forwarded-For` and `X-Forwarded-Host` are believed.
+        public var trustedProxies: TrustedProxies
 
         private var redirectHost: String?
         private var redirectPort: Int
@@ -43,13 +45,15 @@ public final class StorefrontServer: Sendable {
             host: String,
             port: Int,
             redirectListener: (host: String, port: Int)? = nil,
-            limits: Limits = Limits()
+            limits: Limits = Limits(),
+            trustedProxies: TrustedProxies = .none
         ) {
             self.host = host
             self.port = port
             self.redirectHost = redirectListener?.host
             self.redirectPort = redirectListener?.port ?? 0
             self.limits = limits
+            self.trustedProxies = trustedProxies
         }
     }
 
@@ -79,18 +83,41 @@ public final class StorefrontServer: Sendable {
         self.logger = logger
     }
 
+    /// Binds the listeners and serves the certificates of `certificates`, chosen per SNI.
+    ///
+    /// Knowing the store lets the server answer 421 when a request's host is not covered by the
+    /// certificate its connection got.
+    public static func start(
+        configuration: Configuration,
+        certificates: CertificateStore,
+        responder: any StorefrontResponder,
+        group: any EventLoopGroup,
+        logger: Logger = Logger(label: "edge.storefront-server", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws -> StorefrontServer {
+        try await Self.start(
+            configuration: configuration,
+            tlsConfiguration: certificates.makeServerConfiguration(),
+            certificates: certificates,
+            responder: responder,
+            group: group,
+            logger: logger
+        )
+    }
+
     /// Binds the listeners and starts serving.
     ///
     /// - Parameters:
     ///   - configuration: Where to listen and the limits.
     ///   - tlsConfiguration: The HTTPS configuration, e.g. `CertificateStore.makeServerConfiguration()`;
     ///     it must offer ALPN `h2` and `http/1.1`.
+    ///   - certificates: The store behind `tlsConfiguration`'s SNI callback, if any, for the 421 check.
     ///   - responder: Answers every storefront request.
     ///   - group: The event loops to run on.
     ///   - logger: For connection-level events; silent when none is given.
     public static func start(
         configuration: Configuration,
         tlsConfiguration: TLSConfiguration,
+        certificates: CertificateStore? = nil,
         responder: any StorefrontResponder,
         group: any EventLoopGroup,
         logger: Logger = Logger(label: "edge.storefront-server", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -103,6 +130,8 @@ public final class StorefrontServer: Sendable {
             try Self.configureHTTPS(
                 channel,
                 sslContext: sslContext,
+                certificates: certificates,
+                trustedProxies: configuration.trustedProxies,
                 limits: limits,
                 responder: responder,
                 logger: logger
@@ -199,21 +228,42 @@ public final class StorefrontServer: Sendable {
     private static func configureHTTPS(
         _ channel: any Channel,
         sslContext: NIOSSLContext,
+        certificates: CertificateStore?,
+        trustedProxies: TrustedProxies,
         limits: Limits,
         responder: any StorefrontResponder,
         logger: Logger
     ) throws {
-        let clientAddress = channel.remoteAddress?.ipAddress
+        let peerAddress = channel.remoteAddress?.ipAddress
+        // NIOSSL does not expose the SNI name on the server side, so it is read from the
+        // ClientHello before the TLS handler sees it; the handshake's callback reads it again.
+        let serverName = NIOLoopBoundBox<String?>(nil, eventLoop: channel.eventLoop)
+        try channel.pipeline.syncOperations.addHandler(
+            ByteToMessageHandler(
+                SNIHandler { result in
+                    if case .hostname(let name) = result {
+                        serverName.value = name
+                    }
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                }
+            )
+        )
         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
         let alpn = ApplicationProtocolNegotiationHandler { result in
             channel.eventLoop.makeCompletedFuture {
+                let connection = ConnectionContext(
+                    peerAddress: peerAddress,
+                    serverName: serverName.value,
+                    certificate: certificates?.certificate(forServerName: serverName.value),
+                    trustedProxies: trustedProxies
+                )
                 switch result {
                 case .negotiated("h2"):
                     try Self.configureHTTP2(
                         channel,
                         limits: limits,
                         responder: responder,
-                        clientAddress: clientAddress,
+                        connection: connection,
                         logger: logger
                     )
                 case .negotiated("http/1.1"), .fallback:
@@ -221,7 +271,7 @@ public final class StorefrontServer: Sendable {
                         channel,
                         limits: limits,
                         responder: responder,
-                        clientAddress: clientAddress,
+                        connection: connection,
                         logger: logger
                     )
                 case .negotiated:
@@ -236,7 +286,7 @@ public final class StorefrontServer: Sendable {
         _ channel: any Channel,
         limits: Limits,
         responder: any StorefrontResponder,
-        clientAddress: String?,
+        connection: ConnectionContext,
         logger: Logger
     ) throws {
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
@@ -253,7 +303,7 @@ public final class StorefrontServer: Sendable {
                 mode: .http1,
                 responder: responder,
                 limits: limits,
-                clientAddress: clientAddress,
+                connection: connection,
                 logger: logger
             )
         )
@@ -263,7 +313,7 @@ public final class StorefrontServer: Sendable {
         _ channel: any Channel,
         limits: Limits,
         responder: any StorefrontResponder,
-        clientAddress: String?,
+        connection: ConnectionContext,
         logger: Logger
     ) throws {
         var connectionConfiguration = NIOHTTP2Handler.ConnectionConfiguration()
@@ -285,7 +335,7 @@ public final class StorefrontServer: Sendable {
                         mode: .http2,
                         responder: responder,
                         limits: limits,
-                        clientAddress: clientAddress,
+                        connection: connection,
                         logger: logger
                     )
                 )

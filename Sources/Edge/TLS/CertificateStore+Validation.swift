@@ -112,6 +112,11 @@ public struct CertificateBundle: Sendable {
     /// RFC 6125 §6.4.3 as browsers apply it: a name covers itself, and `*.rest` covers any one
     /// non-empty label followed by `.rest`. Partial-label wildcards such as `w*.example.com` are
     /// not honoured by browsers, so they cover nothing here either.
+    /// Whether one of the certificate's DNS names covers a normalised host name.
+    public func covers(_ host: String) -> Bool {
+        self.dnsNames.contains { Self.name($0, covers: host) }
+    }
+
     static func name(_ certificateName: String, covers domain: String) -> Bool {
         let certificateName = normalisedDomain(certificateName)
         if certificateName == domain { return true }

@@ -1,0 +1,51 @@
+/// What every request on one HTTPS connection shares: the peer, the server name the TLS
+/// handshake asked for, and the certificate it got.
+///
+/// Built once per connection after the handshake, so the per-request work is reading it.
+struct ConnectionContext: Sendable {
+    /// The peer's address, without the port.
+    var peerAddress: String?
+    /// The SNI server name, when the client sent one.
+    var serverName: String?
+    /// The certificate the handshake served, when the server knows the certificate store; used
+    /// to answer 421 for a request whose host that certificate does not cover.
+    var certificate: CertificateBundle?
+    /// Whether the peer may speak for the shopper through `X-Forwarded-*`.
+    var peerIsTrustedProxy: Bool
+    /// The trusted networks, for walking `X-Forwarded-For`.
+    var trustedProxies: TrustedProxies
+
+    init(
+        peerAddress: String?,
+        serverName: String?,
+        certificate: CertificateBundle?,
+        trustedProxies: TrustedProxies
+    ) {
+        self.peerAddress = peerAddress
+        self.serverName = serverName
+        self.certificate = certificate
+        self.trustedProxies = trustedProxies
+        self.peerIsTrustedProxy = peerAddress.map(trustedProxies.contains) ?? false
+    }
+
+    /// The shopper's address: the peer, or for a trusted proxy the client it names.
+    func clientAddress(forwardedFor: String?) -> String? {
+        guard self.peerIsTrustedProxy, let forwardedFor,
+            let client = self.trustedProxies.forwardedClient(in: forwardedFor)
+        else { return self.peerAddress }
+        return client
+    }
+
+    /// Whether a request for `authority` on this connection must be answered 421 Misdirected
+    /// Request: the client named a server in SNI and got a certificate that does not cover the
+    /// request's host, as happens when HTTP/2 connection reuse sends one tenant's request over
+    /// another tenant's connection. Without SNI the client checked no name, so nothing is refused;
+    /// a trusted proxy names the shopper's host, not its own; unparseable hosts are left to the
+    /// responder, which answers 400 or 404.
+    func isMisdirected(authority: String) -> Bool {
+        guard self.serverName != nil, !self.peerIsTrustedProxy, let certificate = self.certificate,
+            let host = try? HostName(normalizing: authority)
+        else { return false }
+        return !certificate.covers(host.value)
+    }
+}
