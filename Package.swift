@@ -28,6 +28,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: ["YAML"]),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.8.0"),
     ],
     targets: [
         .target(name: "CCRC32C"),
@@ -64,6 +69,11 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -81,6 +91,9 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -88,7 +101,13 @@ let package = Package(
             dependencies: ["TenantStore", "EdgeTestSupport"]
         ),
         .testTarget(name: "TenantStoreTests", dependencies: ["TenantStore", "EdgeTestSupport"]),
-        .testTarget(name: "EdgeServerTests", dependencies: ["TenantStore", "EdgeTestSupport"]),
+        .testTarget(
+            name: "EdgeServerTests",
+            dependencies: [
+                "TenantStore", "EdgeTestSupport", "EdgeServer", "Edge",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
+        ),
         .testTarget(name: "RenderTests", dependencies: ["Render", "TenantStore"]),
         .testTarget(
             name: "EdgeTests",

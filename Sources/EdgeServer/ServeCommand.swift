@@ -3,139 +3,292 @@ import Dispatch
 import Edge
 import Foundation
 import Logging
+import Metrics
 import NIOPosix
+import Prometheus
 import Render
 import TenantStore
 
 /// `edge serve`: the storefront server for every tenant.
 ///
-/// Opens (or creates) the store in the data directory, migrates it, makes sure development
-/// certificates exist for the platform domain, and serves HTTPS with a plain-HTTP listener that
-/// redirects to it. SIGTERM or SIGINT stops accepting, lets requests in flight finish for up to
-/// ten seconds, and exits 0.
+/// Resolves its settings (command line > `EDGE_…` environment > `--config` YAML file >
+/// defaults, see `config/edge.yaml`), opens (or creates) the store in the data directory,
+/// migrates it, makes sure development certificates exist for the platform domain, and serves
+/// HTTPS with a plain-HTTP listener that redirects to it, plus the admin listener (`/healthz`,
+/// `/readyz`, `/metrics`). SIGHUP reloads the file and the certificates without dropping a
+/// connection. SIGTERM or SIGINT stops accepting, lets requests in flight finish for up to the
+/// grace period, and exits 0.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve every tenant's store over HTTPS (HTTP/1.1 and HTTP/2)."
+        abstract: "Serve every tenant's store over HTTPS (HTTP/1.1 and HTTP/2).",
+        discussion: """
+            Settings come from the command line, then EDGE_* environment variables \
+            (EDGE_CACHE_MB, EDGE_LIMITS_MAX_BODY_BYTES…), then the YAML file given with --config \
+            or EDGE_CONFIG, then the defaults. config/edge.yaml documents every setting. \
+            kill -HUP reloads the file and the certificates; kill -TERM shuts down gracefully.
+            """
     )
 
-    @Option(help: "A configuration file (accepted; not read yet: every setting comes from these options).")
+    @Option(help: "A YAML configuration file (see config/edge.yaml).")
     var config: String?
 
-    @Option(name: .customLong("data-dir"), help: "The server's data directory; the store lives in DIR/store.")
-    var dataDirectory = "./data"
+    @Option(name: .customLong("data-dir"), help: "The data directory; the store lives in DIR/store. (default: ./data)")
+    var dataDirectory: String?
 
-    @Option(help: "The HTTPS listener, HOST:PORT.")
-    var listen = "0.0.0.0:8443"
+    @Option(help: "The HTTPS listener, HOST:PORT. (default: 0.0.0.0:8443)")
+    var listen: String?
 
-    @Option(name: .customLong("http-listen"), help: "The plain-HTTP listener that redirects to HTTPS, HOST:PORT.")
-    var httpListen = "0.0.0.0:8080"
+    @Option(
+        name: .customLong("http-listen"),
+        help: "The plain-HTTP listener that redirects to HTTPS, HOST:PORT. (default: 0.0.0.0:8080)"
+    )
+    var httpListen: String?
 
     @Option(
         name: .customLong("admin-listen"),
-        help: "The admin listener, HOST:PORT (accepted; the admin API is not served yet)."
+        help: "The admin listener (HTTPS: /healthz, /readyz, /metrics), HOST:PORT. (default: 127.0.0.1:9443)"
     )
-    var adminListen = "127.0.0.1:9443"
+    var adminListen: String?
 
-    @Option(name: .customLong("platform-domain"), help: "Tenants are served on <subdomain>.NAME.")
-    var platformDomain = "localhost"
+    @Option(name: .customLong("platform-domain"), help: "Tenants are served on <subdomain>.NAME. (default: localhost)")
+    var platformDomain: String?
 
-    @Option(name: .customLong("cache-mb"), help: "The page cache's budget in MiB.")
-    var cacheMB = 256
+    @Option(name: .customLong("cache-mb"), help: "The page cache's budget in MiB. (default: 256)")
+    var cacheMB: Int?
 
     @Flag(help: "Seed three demo stores into an empty store.")
     var demo = false
 
-    func validate() throws {
+    /// The options given on the command line, by configuration key; absent ones fall through.
+    var commandLineSettings: [String: String] {
+        var values: [String: String] = [:]
+        values["dataDir"] = self.dataDirectory
+        values["listen"] = self.listen
+        values["httpListen"] = self.httpListen
+        values["adminListen"] = self.adminListen
+        values["platformDomain"] = self.platformDomain
+        values["cacheMb"] = self.cacheMB.map(String.init)
+        if self.demo { values["demo"] = "true" }
+        return values
+    }
+
+    /// Reads the settings as a reload would: the same command line, environment and file.
+    func loadSettings() async throws -> EdgeSettings {
+        let environment = ProcessInfo.processInfo.environment
+        let settings = try await EdgeSettings.load(
+            commandLine: self.commandLineSettings,
+            environment: environment,
+            file: self.config ?? environment["EDGE_CONFIG"]
+        )
         for (option, value) in [
-            ("--listen", self.listen), ("--http-listen", self.httpListen), ("--admin-listen", self.adminListen),
+            ("listen", settings.listen), ("httpListen", settings.httpListen), ("adminListen", settings.adminListen),
         ] {
             _ = try ListenAddress(parsing: value, option: option)
         }
-        guard self.cacheMB > 0, self.cacheMB <= 1 << 20 else {
-            throw ValidationError("--cache-mb must be between 1 and 1048576, not \(self.cacheMB)")
-        }
+        _ = try Self.trustedProxies(settings)
+        return settings
     }
 
     func run() async throws {
+        let settings: EdgeSettings
+        do {
+            settings = try await self.loadSettings()
+        } catch let error as SettingsError {
+            throw ValidationError(error.description)
+        }
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "edge")
-        logger.logLevel = .info
-        let https = try ListenAddress(parsing: self.listen, option: "--listen")
-        let http = try ListenAddress(parsing: self.httpListen, option: "--http-listen")
-        let admin = try ListenAddress(parsing: self.adminListen, option: "--admin-listen")
+        logger.logLevel = settings.logLevel
+        let registry = PrometheusCollectorRegistry()
+        let metricsFactory = PrometheusMetricsFactory(registry: registry)
+        MetricsSystem.bootstrap(metricsFactory)
+        let metrics = EdgeMetrics(factory: metricsFactory)
 
-        let storePath = joinedStorePath(self.dataDirectory)
+        let https = try ListenAddress(parsing: settings.listen, option: "listen")
+        let http = try ListenAddress(parsing: settings.httpListen, option: "httpListen")
+        let admin = try ListenAddress(parsing: settings.adminListen, option: "adminListen")
+
+        let storePath = joinedStorePath(settings.dataDirectory)
         try FileManager.default.createDirectory(atPath: storePath, withIntermediateDirectories: true)
         let store: FileKeyValueStore
         do {
-            store = try FileKeyValueStore.open(directory: storePath)
+            var options = StoreOptions()
+            options.logger = logger
+            options.commitLatencyObserver = metrics.commitLatencyObserver
+            store = try FileKeyValueStore.open(directory: storePath, options: options)
         } catch let error as TenantStoreError {
             throw ValidationError("cannot open the store in \(storePath): \(error.message)")
         }
         defer { store.close() }
         _ = try await TenantData.migrate(store: store)
 
-        let certificates: DevelopmentCertificates.Outcome
+        let certificates = try Self.platformCertificates(settings)
         let certificateStore: CertificateStore
         do {
-            certificates = try DevelopmentCertificates.ensure(in: "certs", domain: self.platformDomain)
             certificateStore = try CertificateStore(development: certificates)
-        } catch let error as DevelopmentCertificateError {
-            throw ValidationError(error.message)
         } catch let error as CertificateValidationError {
-            throw ValidationError("certs/\(DevelopmentCertificates.certificateChainFile): \(error.message)")
+            throw ValidationError("\(certificates.certificateChainPath): \(error.message)")
         }
 
         let publicPort = https.port == 0 ? nil : https.port
+        let cache = PageCache(budgetBytes: settings.cacheMB * 1024 * 1024)
         let service = try StorefrontService(
             store: store,
-            platformDomain: self.platformDomain,
+            platformDomain: settings.platformDomain,
             themes: ThemeLibrary.builtIn(),
-            cache: PageCache(budgetBytes: self.cacheMB * 1024 * 1024),
+            cache: cache,
             logger: logger,
-            configuration: StorefrontService.Configuration(publicPort: publicPort)
+            configuration: StorefrontService.Configuration(
+                publicPort: publicPort,
+                shopperPostBurst: settings.shopperPostBurst,
+                shopperPostsPerMinute: settings.shopperPostsPerMinute
+            ),
+            metrics: metrics
         )
         let demoURLs =
-            self.demo
+            settings.demo
             ? try await DemoTenants.seed(
-                into: TenantData(store: store, platformDomain: self.platformDomain),
-                platformDomain: self.platformDomain,
+                into: TenantData(store: store, platformDomain: settings.platformDomain),
+                platformDomain: settings.platformDomain,
                 port: publicPort
             ) : []
 
-        let server = try await StorefrontServer.start(
-            configuration: StorefrontServer.Configuration(
-                host: https.host,
-                port: https.port,
-                redirectListener: (http.host, http.port)
-            ),
-            certificates: certificateStore,
-            responder: service,
-            group: MultiThreadedEventLoopGroup.singleton,
+        let readiness = AdminServer.Readiness()
+        let adminServer = try await AdminServer.start(
+            host: admin.host,
+            port: admin.port,
+            tlsConfiguration: certificateStore.makeServerConfiguration(),
+            registry: registry,
+            beforeScrape: { metrics.publish(cache) },
+            readiness: readiness,
             logger: logger
         )
+        let server: StorefrontServer
+        do {
+            server = try await StorefrontServer.start(
+                configuration: StorefrontServer.Configuration(
+                    host: https.host,
+                    port: https.port,
+                    redirectListener: (http.host, http.port),
+                    limits: settings.limits,
+                    trustedProxies: try Self.trustedProxies(settings)
+                ),
+                certificates: certificateStore,
+                responder: service,
+                group: MultiThreadedEventLoopGroup.singleton,
+                metrics: metrics,
+                logger: logger
+            )
+        } catch {
+            await adminServer.stop()
+            throw error
+        }
+        readiness.set(true)
         Self.announce("https: https://\(https.displayHost):\(server.port)/ (storefront, HTTP/1.1 and HTTP/2)")
         if let redirectPort = server.redirectPort {
             Self.announce("http: http://\(http.displayHost):\(redirectPort)/ (redirects to HTTPS)")
         }
-        Self.announce("admin: https://\(admin.displayHost):\(admin.port)/ (not served yet)")
-        if self.config != nil {
-            Self.announce("config: --config is not read yet; the command-line options and defaults apply")
-        }
+        Self.announce("admin: https://\(admin.displayHost):\(adminServer.port)/ (/healthz, /readyz, /metrics)")
         Self.announce(
             "trust the development CA: curl --cacert \(certificates.caCertificatePath) https://acme.\(certificates.domain):\(server.port)/"
         )
-        if self.demo, demoURLs.isEmpty {
+        if settings.demo, demoURLs.isEmpty {
             Self.announce("demo: the store already has tenants; nothing seeded")
         }
         for url in demoURLs {
             Self.announce("demo: \(url)")
         }
 
-        let signal = await Self.waitForTerminationSignal()
-        logger.info("shutting down", metadata: ["signal": "\(signal)"])
-        await server.shutdown(gracePeriod: .seconds(10))
+        var current = settings
+        for await signal in Self.signals() {
+            guard signal == SIGHUP else {
+                logger.info("shutting down", metadata: ["signal": "\(signal)"])
+                break
+            }
+            current = await self.reload(current, server: server, certificates: certificateStore, logger: logger)
+        }
+        readiness.set(false)
+        await server.shutdown(gracePeriod: .seconds(current.shutdownGraceSeconds))
+        await adminServer.stop()
+    }
+
+    /// Reads the settings again and applies what can change while running; returns what is now in effect.
+    private func reload(
+        _ current: EdgeSettings,
+        server: StorefrontServer,
+        certificates: CertificateStore,
+        logger: Logger
+    ) async -> EdgeSettings {
+        let next: EdgeSettings
+        let proxies: TrustedProxies
+        let platform: CertificateBundle
+        do {
+            next = try await self.loadSettings()
+            proxies = try Self.trustedProxies(next)
+            let files = try Self.platformCertificates(next)
+            platform = try CertificateBundle.validated(
+                chainPEM: files.certificateChainPEM,
+                privateKeyPEM: files.privateKeyPEM,
+                for: files.domain
+            )
+        } catch {
+            logger.error("reload failed; the running settings stay", metadata: ["error.message": "\(error)"])
+            return current
+        }
+        var applied = next
+        let restartOnly = Self.restartOnlyChanges(from: current, to: next)
+        if !restartOnly.isEmpty {
+            logger.warning(
+                "reload: these settings need a restart and keep their running values",
+                metadata: ["settings": "\(restartOnly.joined(separator: ", "))"]
+            )
+            applied = current
+            applied.accessLog = next.accessLog
+            applied.trustedProxies = next.trustedProxies
+        }
+        server.reload(trustedProxies: proxies)
+        certificates.replacePlatformCertificate(platform)
+        logger.info(
+            "reloaded",
+            metadata: [
+                "trusted_proxies": "\(next.trustedProxies.joined(separator: ","))",
+                "certificate.not_after": "\(platform.notValidAfter.formatted(.iso8601))",
+            ]
+        )
+        return applied
+    }
+
+    /// The names of settings that differ between `old` and `new` and that a reload cannot apply.
+    static func restartOnlyChanges(from old: EdgeSettings, to new: EdgeSettings) -> [String] {
+        var comparable = new
+        comparable.accessLog = old.accessLog
+        comparable.trustedProxies = old.trustedProxies
+        guard comparable != old else { return [] }
+        let mirrorOld = Mirror(reflecting: old).children
+        let mirrorNew = Mirror(reflecting: comparable).children
+        return zip(mirrorOld, mirrorNew).compactMap { old, new in
+            "\(old.value)" == "\(new.value)" ? nil : old.label
+        }
+    }
+
+    private static func trustedProxies(_ settings: EdgeSettings) throws -> TrustedProxies {
+        do {
+            return try TrustedProxies(parsing: settings.trustedProxies)
+        } catch {
+            throw SettingsError(key: "trustedProxies", message: error.description)
+        }
+    }
+
+    private static func platformCertificates(_ settings: EdgeSettings) throws -> DevelopmentCertificates.Outcome {
+        do {
+            return try DevelopmentCertificates.ensure(
+                in: settings.certificatesDirectory,
+                domain: settings.platformDomain
+            )
+        } catch let error as DevelopmentCertificateError {
+            throw ValidationError(error.message)
+        }
     }
 
     /// Writes one line to standard output at once: scripts wait for the listener lines, and
@@ -144,23 +297,23 @@ struct ServeCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
-    /// Returns the first SIGTERM or SIGINT, which no longer end the process on their own.
-    private static func waitForTerminationSignal() async -> Int32 {
+    /// SIGTERM, SIGINT and SIGHUP as they arrive; they no longer act on the process by themselves.
+    private static func signals() -> AsyncStream<Int32> {
         let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
         var sources: [any DispatchSourceSignal] = []
-        for number in [SIGTERM, SIGINT] {
+        for number in [SIGTERM, SIGINT, SIGHUP] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { continuation.yield(number) }
             source.resume()
             sources.append(source)
         }
-        var iterator = signals.makeAsyncIterator()
-        let received = await iterator.next() ?? SIGTERM
-        for source in sources {
-            source.cancel()
+        // Dispatch sources are thread-safe but not marked Sendable; the closure only cancels them.
+        nonisolated(unsafe) let retained = sources
+        continuation.onTermination = { _ in
+            for source in retained { source.cancel() }
         }
-        return received
+        return signals
     }
 }
 

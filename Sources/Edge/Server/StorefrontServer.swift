@@ -5,6 +5,7 @@ import NIOHTTP2
 import NIOPosix
 public import NIOSSL
 import NIOTLS
+import Synchronization
 
 /// The data plane: HTTPS for every tenant's store, plus the plain-HTTP listener that redirects to it.
 ///
@@ -57,6 +58,20 @@ public final class StorefrontServer: Sendable {
         }
     }
 
+    /// What a reload can change on a running server.
+    final class ReloadableSettings: Sendable {
+        private let state: Mutex<TrustedProxies>
+
+        init(trustedProxies: TrustedProxies) {
+            self.state = Mutex(trustedProxies)
+        }
+
+        var trustedProxies: TrustedProxies {
+            get { self.state.withLock { $0 } }
+            set { self.state.withLock { $0 = newValue } }
+        }
+    }
+
     /// Sent to every connection's pipeline at shutdown: finish the request in flight, then close.
     struct QuiesceEvent: Sendable {}
 
@@ -67,6 +82,8 @@ public final class StorefrontServer: Sendable {
 
     private let listeners: [any Channel]
     private let tracker: ConnectionTracker
+    /// The settings a reload may change; each new connection reads them once.
+    private let reloadable: ReloadableSettings
     private let logger: Logger
 
     private init(
@@ -74,12 +91,14 @@ public final class StorefrontServer: Sendable {
         redirectPort: Int?,
         listeners: [any Channel],
         tracker: ConnectionTracker,
+        reloadable: ReloadableSettings,
         logger: Logger
     ) {
         self.port = port
         self.redirectPort = redirectPort
         self.listeners = listeners
         self.tracker = tracker
+        self.reloadable = reloadable
         self.logger = logger
     }
 
@@ -92,6 +111,7 @@ public final class StorefrontServer: Sendable {
         certificates: CertificateStore,
         responder: any StorefrontResponder,
         group: any EventLoopGroup,
+        metrics: EdgeMetrics? = nil,
         logger: Logger = Logger(label: "edge.storefront-server", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> StorefrontServer {
         try await Self.start(
@@ -100,6 +120,7 @@ public final class StorefrontServer: Sendable {
             certificates: certificates,
             responder: responder,
             group: group,
+            metrics: metrics,
             logger: logger
         )
     }
@@ -113,6 +134,7 @@ public final class StorefrontServer: Sendable {
     ///   - certificates: The store behind `tlsConfiguration`'s SNI callback, if any, for the 421 check.
     ///   - responder: Answers every storefront request.
     ///   - group: The event loops to run on.
+    ///   - metrics: Where to count handshakes and responses, if anywhere.
     ///   - logger: For connection-level events; silent when none is given.
     public static func start(
         configuration: Configuration,
@@ -120,19 +142,22 @@ public final class StorefrontServer: Sendable {
         certificates: CertificateStore? = nil,
         responder: any StorefrontResponder,
         group: any EventLoopGroup,
+        metrics: EdgeMetrics? = nil,
         logger: Logger = Logger(label: "edge.storefront-server", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> StorefrontServer {
         let sslContext = try NIOSSLContext(configuration: tlsConfiguration)
         let limits = configuration.limits
         let tracker = ConnectionTracker(maxConnections: limits.maxConnections)
+        let reloadable = ReloadableSettings(trustedProxies: configuration.trustedProxies)
 
         let https = try await Self.bootstrap(group: group, tracker: tracker, limits: limits) { channel in
             try Self.configureHTTPS(
                 channel,
                 sslContext: sslContext,
                 certificates: certificates,
-                trustedProxies: configuration.trustedProxies,
+                trustedProxies: reloadable.trustedProxies,
                 limits: limits,
+                metrics: metrics,
                 responder: responder,
                 logger: logger
             )
@@ -172,8 +197,14 @@ public final class StorefrontServer: Sendable {
             redirectPort: redirectPort,
             listeners: listeners,
             tracker: tracker,
+            reloadable: reloadable,
             logger: logger
         )
+    }
+
+    /// Applies new trusted proxies to connections accepted from now on; open ones keep theirs.
+    public func reload(trustedProxies: TrustedProxies) {
+        self.reloadable.trustedProxies = trustedProxies
     }
 
     /// Stops accepting, lets requests in flight finish for up to `gracePeriod`, then closes every connection.
@@ -231,6 +262,7 @@ public final class StorefrontServer: Sendable {
         certificates: CertificateStore?,
         trustedProxies: TrustedProxies,
         limits: Limits,
+        metrics: EdgeMetrics?,
         responder: any StorefrontResponder,
         logger: Logger
     ) throws {
@@ -259,6 +291,7 @@ public final class StorefrontServer: Sendable {
                 )
                 switch result {
                 case .negotiated("h2"):
+                    metrics?.recordHandshake(http2: true)
                     try Self.configureHTTP2(
                         channel,
                         limits: limits,
@@ -267,6 +300,7 @@ public final class StorefrontServer: Sendable {
                         logger: logger
                     )
                 case .negotiated("http/1.1"), .fallback:
+                    metrics?.recordHandshake(http2: false)
                     try Self.configureHTTP1(
                         channel,
                         limits: limits,

@@ -40,16 +40,24 @@ public final class StorefrontService: StorefrontResponder {
         public var maximumBodyBytes: Int
         /// The public HTTPS port for canonical URLs, when not 443.
         public var publicPort: Int?
+        /// How many shopper `POST`s one client address may send at once before `429`.
+        public var shopperPostBurst: Int
+        /// How many shopper `POST`s per minute one client address regains.
+        public var shopperPostsPerMinute: Int
 
         /// Creates a configuration.
         public init(
             directoryFreshness: Duration = .milliseconds(250),
             maximumBodyBytes: Int = 64 * 1024,
-            publicPort: Int? = nil
+            publicPort: Int? = nil,
+            shopperPostBurst: Int = 10,
+            shopperPostsPerMinute: Int = 30
         ) {
             self.directoryFreshness = directoryFreshness
             self.maximumBodyBytes = maximumBodyBytes
             self.publicPort = publicPort
+            self.shopperPostBurst = shopperPostBurst
+            self.shopperPostsPerMinute = shopperPostsPerMinute
         }
     }
 
@@ -62,6 +70,9 @@ public final class StorefrontService: StorefrontResponder {
     let logger: Logger
     let configuration: Configuration
     let directory: TenantDirectory
+    let metrics: EdgeMetrics
+    /// Shoppers' `POST`s per client address: each one is a durable write.
+    let postLimiter: RateLimiter
     private let renderers = Mutex<[UUID: RendererSlot]>([:])
 
     /// Creates the service over the tenant store.
@@ -77,7 +88,8 @@ public final class StorefrontService: StorefrontResponder {
         themes: ThemeLibrary,
         cache: PageCache,
         logger: Logger,
-        configuration: Configuration = Configuration()
+        configuration: Configuration = Configuration(),
+        metrics: EdgeMetrics = EdgeMetrics()
     ) throws {
         let domain = try HostName(normalizing: platformDomain)
         self.data = TenantData(store: store, platformDomain: domain.value)
@@ -89,6 +101,11 @@ public final class StorefrontService: StorefrontResponder {
         self.logger = logger
         self.configuration = configuration
         self.directory = TenantDirectory(freshness: configuration.directoryFreshness)
+        self.metrics = metrics
+        self.postLimiter = RateLimiter(
+            burst: max(1, configuration.shopperPostBurst),
+            ratePerSecond: Double(max(1, configuration.shopperPostsPerMinute)) / 60
+        )
     }
 
     // MARK: - StorefrontResponder
@@ -119,7 +136,10 @@ public final class StorefrontService: StorefrontResponder {
             ),
             let page = self.cache.lookup(key)
         else { return nil }
-        return Self.response(from: page, to: request)
+        var response = Self.response(from: page, to: request)
+        response.tenantID = entry.tenantID
+        response.cacheStatus = .hit
+        return response
     }
 
     /// Resolves the tenant from the store, then serves, renders or writes; never throws.
@@ -163,7 +183,9 @@ public final class StorefrontService: StorefrontResponder {
             case .suspended:
                 return await self.unavailable(tenant, request: request, logger: logger)
             case .active:
-                return await self.serve(request, tenant: tenant, logger: logger)
+                var response = await self.serve(request, tenant: tenant, logger: logger)
+                response.tenantID = tenant.id
+                return response
             }
         }
     }
@@ -205,10 +227,28 @@ public final class StorefrontService: StorefrontResponder {
     private func serve(_ request: StorefrontRequest, tenant: Tenant, logger: Logger) async -> StorefrontResponse {
         let route = StorefrontRoute(path: request.path, query: request.query)
         switch (route, request.method) {
-        case (.placeOrder, "POST"):
-            return await self.placeOrder(request, tenant: tenant, logger: logger)
-        case (.submitLead, "POST"):
-            return await self.submitLead(request, tenant: tenant, logger: logger)
+        case (.placeOrder, "POST"), (.submitLead, "POST"):
+            let decision = self.postLimiter.acquire(request.clientAddress ?? "unknown")
+            guard decision.allowed else {
+                logger.info(
+                    "shopper post rate limited",
+                    metadata: ["client.address": "\(request.clientAddress ?? "-")"]
+                )
+                var response = Self.problem(
+                    429,
+                    title: "Too Many Requests",
+                    detail: "Too many submissions from this address; retry after \(decision.retryAfterSeconds) s.",
+                    problems: []
+                )
+                response.headers += decision.headers
+                return response
+            }
+            var response =
+                route == .placeOrder
+                ? await self.placeOrder(request, tenant: tenant, logger: logger)
+                : await self.submitLead(request, tenant: tenant, logger: logger)
+            response.headers += decision.headers
+            return response
         case (.placeOrder, _), (.submitLead, _):
             return Self.methodNotAllowed(allow: "POST")
         case (_, "GET"), (_, "HEAD"):
@@ -235,9 +275,13 @@ public final class StorefrontService: StorefrontResponder {
             else { return Self.neutralNotFound(for: request) }
             let page = try await self.cache.page(for: key) {
                 let renderer = try await self.renderer(for: tenant)
+                let started = ContinuousClock.now
+                defer { self.metrics.recordRender(since: started) }
                 return self.render(route, with: renderer)
             }
-            return Self.response(from: page, to: request)
+            var response = Self.response(from: page, to: request)
+            response.cacheStatus = .miss
+            return response
         } catch {
             logger.info(
                 "storefront render failed",

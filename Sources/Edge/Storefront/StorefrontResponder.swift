@@ -1,3 +1,4 @@
+public import Foundation
 public import NIOCore
 
 /// One storefront request, as the transport hands it over: HTTP/1.1 and HTTP/2 alike.
@@ -49,11 +50,33 @@ public struct StorefrontResponse: Sendable {
     public var headers: [(name: String, value: String)]
     /// The body; shared with the page cache, never copied.
     public var body: ByteBuffer
+    /// The tenant that answered, for the access log; `nil` when the host names none.
+    public var tenantID: UUID?
+    /// How the page cache took part, for the access log.
+    public var cacheStatus: CacheStatus
 
-    public init(status: Int, headers: [(name: String, value: String)], body: ByteBuffer) {
+    /// How the page cache took part in a response.
+    public enum CacheStatus: String, Sendable {
+        /// Answered from the cache on the event loop.
+        case hit
+        /// Answered after reading the store: rendered, or a page another request had just rendered.
+        case miss
+        /// Not a cacheable response: a submission, a cart, an error.
+        case bypass
+    }
+
+    public init(
+        status: Int,
+        headers: [(name: String, value: String)],
+        body: ByteBuffer,
+        tenantID: UUID? = nil,
+        cacheStatus: CacheStatus = .bypass
+    ) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.tenantID = tenantID
+        self.cacheStatus = cacheStatus
     }
 }
 

@@ -6,6 +6,7 @@ import Synchronization
 struct PendingCommit {
     var batch: WriteBatch
     var continuation: CheckedContinuation<UInt64, any Error>
+    var enqueued = ContinuousClock.now
 }
 
 /// The hand-off between writing tasks and the committer thread.
@@ -178,7 +179,9 @@ extension FileKeyValueStore {
                 return outcome
             }
         }
+        let finished = ContinuousClock.now
         for (commit, outcome) in zip(group, outcomes) {
+            self.options.commitLatencyObserver?(finished - commit.enqueued)
             commit.continuation.resume(with: outcome.mapError { $0 as any Error })
         }
         self.compactIfWorthIt()

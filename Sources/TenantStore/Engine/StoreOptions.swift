@@ -26,6 +26,9 @@ public struct StoreOptions: Sendable {
     public var automaticCompaction = true
     /// Where the store reports recovery, compaction and failures.
     public var logger = Logger(label: "storefront.tenant-store")
+    /// Called on the committer thread with each write's commit latency (queued, written and
+    /// synced), for metrics; keep it cheap. The store itself depends on no metrics library.
+    public var commitLatencyObserver: (@Sendable (Duration) -> Void)?
 
     package var fileSystem: any StoreFileSystem = POSIXStoreFileSystem()
 
