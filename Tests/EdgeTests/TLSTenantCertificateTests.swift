@@ -233,6 +233,48 @@ struct TenantCertificateTests {
         }
     }
 
+    @Test func theNextHandshakeServesAnUpload() async throws {
+        try await withFixture { fixture in
+            let synchronizer = TenantCertificateSynchronizer(
+                certificates: fixture.certificates,
+                data: fixture.data,
+                pollingInterval: .milliseconds(20),
+                logger: LogRecorder().logger
+            )
+            try await synchronizer.synchronize()
+            let running = Task { await synchronizer.run() }
+            defer { running.cancel() }
+            var client = TLSConfiguration.makeClientConfiguration()
+            client.trustRoots = .certificates([
+                try NIOSSLCertificate(bytes: Array(fixture.authority.pem.utf8), format: .pem)
+            ])
+            // Full verification against the custom domain: what a browser would check.
+            let clientContext = try NIOSSLContext(configuration: client)
+            let uploaded = try fixture.authority.issue(dnsNames: [Self.domain])
+
+            try await LoopbackTLSServer.run(fixture.certificates.makeServerConfiguration()) { server in
+                // The platform certificate does not name the custom domain, so the client refuses it.
+                await #expect(throws: (any Error).self) {
+                    try await server.handshake(serverName: Self.domain, client: clientContext)
+                }
+
+                try await fixture.data.certificates.upload(
+                    chainPEM: uploaded.chainPEM,
+                    privateKeyPEM: uploaded.keyPEM,
+                    domain: Self.domain,
+                    tenant: fixture.tenant.id
+                )
+                let certificates = fixture.certificates
+                #expect(try await eventually { certificates.customDomains == [Self.domain] })
+
+                let after = try await server.handshake(serverName: Self.domain, client: clientContext)
+                #expect(after.leaf == (try uploaded.leafDER))
+            }
+            running.cancel()
+            await running.value
+        }
+    }
+
     @Test func servesUploadsAndRemovalsWithoutARestart() async throws {
         try await withFixture { fixture in
             let recorder = LogRecorder()
