@@ -72,6 +72,8 @@ public struct TenantStoreError: Error, Sendable, CustomStringConvertible {
             case locked
             case closed
             case unsupportedVersion
+            case secretKeyUnavailable
+            case decryptionFailed
         }
 
         private let base: Base
@@ -102,6 +104,11 @@ public struct TenantStoreError: Error, Sendable, CustomStringConvertible {
         public static let closed = Code(.closed)
         /// The data directory was written by a newer, unknown format.
         public static let unsupportedVersion = Code(.unsupportedVersion)
+        /// A secret cannot be sealed or opened because no secret key was configured.
+        public static let secretKeyUnavailable = Code(.secretKeyUnavailable)
+        /// A sealed secret does not open with the configured key: another key sealed it, or it
+        /// was altered.
+        public static let decryptionFailed = Code(.decryptionFailed)
     }
 }
 

@@ -115,7 +115,7 @@ struct CertificateSelectionTests {
 }
 
 /// Completes a promise when the TLS handshake finishes, with the negotiated ALPN protocol.
-private final class HandshakeRecorder: ChannelInboundHandler {
+final class HandshakeRecorder: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private let promise: EventLoopPromise<String?>
@@ -146,7 +146,8 @@ private final class HandshakeRecorder: ChannelInboundHandler {
 extension HandshakeRecorder: Sendable {}
 
 /// A TLS server on 127.0.0.1, port 0, serving `configuration`; clients connect, finish the handshake and report.
-private struct LoopbackTLSServer {
+/// Also used by the tenant-certificate tests.
+struct LoopbackTLSServer {
     let group: MultiThreadedEventLoopGroup
     let channel: any Channel
 

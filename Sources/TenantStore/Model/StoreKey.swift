@@ -5,10 +5,11 @@ import Foundation
 /// Everything a tenant owns lives under `t/<uuid>/`, so deleting a tenant is one prefix scan plus
 /// its few global index entries. Global unique indexes (`idx/…`) are separate keys so that a
 /// batch precondition (`.absent`) can claim them atomically. Audit events live outside the tenant
-/// prefix because they must outlive the tenant.
+/// prefix because they must outlive the tenant. Certificates are keyed by domain outside it too,
+/// so the edge loads them all with one scan; they are deleted with the tenant's domains.
 enum StoreKey {
     /// Every top-level prefix the model writes; a migration visits exactly these.
-    static let topLevelPrefixes = ["tenant/", "idx/", "t/", "audit/"]
+    static let topLevelPrefixes = ["tenant/", "idx/", "t/", "audit/", certificates, certificateGeneration]
 
     static let tenants = "tenant/"
 
@@ -27,6 +28,15 @@ enum StoreKey {
     static func apiKeyHash(_ hexDigest: String) -> String {
         "idx/apikey/" + hexDigest
     }
+
+    static let certificates = "certificate/"
+
+    static func certificate(_ domain: String) -> String {
+        Self.certificates + domain
+    }
+
+    /// Rewritten with every certificate change; its version is the change marker pollers read.
+    static let certificateGeneration = "certificate-generation"
 
     static func owned(by tenant: UUID) -> String {
         "t/\(tenant.keyComponent)/"

@@ -25,11 +25,15 @@ public struct TenantData: Sendable {
     public let orders: OrderRepository
     public let leads: LeadRepository
     public let apiKeys: APIKeyRepository
+    public let certificates: CertificateRepository
     public let audit: AuditLog
 
-    /// - Parameter platformDomain: the domain tenant subdomains live under (e.g. `localhost`);
-    ///   when given, tenants may not claim custom domains inside it.
-    public init(store: any KeyValueStore, platformDomain: String? = nil) {
+    /// - Parameters:
+    ///   - platformDomain: the domain tenant subdomains live under (e.g. `localhost`); when given,
+    ///     tenants may not claim custom domains inside it.
+    ///   - secrets: seals secrets at rest (certificate private keys); without it, storing or
+    ///     reading a certificate fails with `.secretKeyUnavailable` rather than keep a key in plain text.
+    public init(store: any KeyValueStore, platformDomain: String? = nil, secrets: SecretBox? = nil) {
         let records = RecordStore(store: store)
         self.tenants = TenantRepository(records: records, platformDomain: platformDomain?.lowercased())
         self.configuration = ConfigurationRepository(records: records)
@@ -38,6 +42,7 @@ public struct TenantData: Sendable {
         self.orders = OrderRepository(records: records)
         self.leads = LeadRepository(records: records)
         self.apiKeys = APIKeyRepository(records: records)
+        self.certificates = CertificateRepository(records: records, secrets: secrets)
         self.audit = AuditLog(records: records)
     }
 }

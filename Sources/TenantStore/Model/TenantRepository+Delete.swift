@@ -1,10 +1,10 @@
 public import Foundation
 
 extension TenantRepository {
-    /// Deletes everything the tenant owns in one atomic batch: every key under its prefix and its
-    /// subdomain, custom-domain and API-key index entries, releasing those names. The tenant
-    /// record stays, with status `deleted`, so its id is never reused and the edge can answer 404.
-    /// Audit events are kept.
+    /// Deletes everything the tenant owns in one atomic batch: every key under its prefix, its
+    /// subdomain, custom-domain and API-key index entries, releasing those names, and its custom
+    /// domains' certificates. The tenant record stays, with status `deleted`, so its id is never
+    /// reused and the edge can answer 404. Audit events are kept.
     ///
     /// Deleting a deleted tenant finishes any cleanup an interrupted delete left and returns it.
     ///
@@ -25,6 +25,7 @@ extension TenantRepository {
             for domain in current.value.customDomains {
                 batch.delete(StoreKey.domain(domain))
             }
+            try batch.deleteCertificates(of: current.value.customDomains)
             var deleted = current.value
             deleted.status = .deleted
             deleted.contentVersion += 1

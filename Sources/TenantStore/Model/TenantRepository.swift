@@ -89,8 +89,8 @@ public struct TenantRepository: Sendable {
         }
     }
 
-    /// Applies `update`, claiming a new subdomain or domains and releasing the old ones in the
-    /// same batch; bumps the content version when anything changed.
+    /// Applies `update`, claiming a new subdomain or domains and releasing the old ones (with
+    /// their certificates) in the same batch; bumps the content version when anything changed.
     ///
     /// - Throws: ``TenantStoreError`` `.validationFailed`, `.notFound` (absent or deleted), or
     ///   `.conflict` when a new name is taken.
@@ -127,6 +127,7 @@ public struct TenantRepository: Sendable {
                 for domain in old.subtracting(new).sorted() {
                     mutation.delete(StoreKey.domain(domain))
                 }
+                try mutation.deleteCertificates(of: old.subtracting(new).sorted())
                 tenant.customDomains = domains
             }
             if let status = update.status {
@@ -176,7 +177,7 @@ public struct TenantRepository: Sendable {
         }.tenant
     }
 
-    /// Releases one custom domain.
+    /// Releases one custom domain and deletes its certificate.
     ///
     /// - Throws: ``TenantStoreError`` `.notFound` when the tenant does not have it.
     public func removeCustomDomain(_ host: String, from id: UUID) async throws -> Tenant {
@@ -186,6 +187,7 @@ public struct TenantRepository: Sendable {
             }
             mutation.tenant.customDomains.remove(at: index)
             mutation.delete(StoreKey.domain(host))
+            try mutation.deleteCertificates(of: [host])
             mutation.changesContent = true
         }.tenant
     }
