@@ -131,6 +131,23 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("\(certificates.certificateChainPath): \(error.message)")
         }
 
+        let secretKey: SecretKey
+        do {
+            secretKey = try SecretKey.load(dataDirectory: settings.dataDirectory)
+        } catch let error as TenantStoreError {
+            throw ValidationError("the secret key for certificates at rest: \(error.message)")
+        }
+        let tenantData = TenantData(
+            store: store,
+            platformDomain: settings.platformDomain,
+            secrets: SecretBox(key: secretKey)
+        )
+        let certificateSync = TenantCertificateSynchronizer(
+            certificates: certificateStore,
+            data: tenantData,
+            logger: logger
+        )
+
         let publicPort = https.port == 0 ? nil : https.port
         let cache = PageCache(budgetBytes: settings.cacheMB * 1024 * 1024)
         let service = try StorefrontService(
@@ -149,10 +166,16 @@ struct ServeCommand: AsyncParsableCommand {
         let demoURLs =
             settings.demo
             ? try await DemoTenants.seed(
-                into: TenantData(store: store, platformDomain: settings.platformDomain),
+                into: tenantData,
                 platformDomain: settings.platformDomain,
                 port: publicPort
             ) : []
+        if settings.demo, !demoURLs.isEmpty {
+            try await Self.uploadDemoCertificate(into: tenantData, issuer: certificates.issuer)
+        }
+        _ = try await certificateSync.synchronize()
+        let certificateSyncTask = Task { await certificateSync.run() }
+        defer { certificateSyncTask.cancel() }
 
         let readiness = AdminServer.Readiness()
         let adminServer = try await AdminServer.start(
@@ -270,6 +293,21 @@ struct ServeCommand: AsyncParsableCommand {
         return zip(mirrorOld, mirrorNew).compactMap { old, new in
             "\(old.value)" == "\(new.value)" ? nil : old.label
         }
+    }
+
+    /// Gives the demo store on a custom domain a certificate from the development CA, uploaded
+    /// through the store like an operator's, so that its domain is served with its own name.
+    private static func uploadDemoCertificate(into data: TenantData, issuer: DevelopmentIssuer) async throws {
+        guard let tenant = try await data.tenants.tenant(domain: DemoTenants.customDomain) else { return }
+        let (chainPEM, privateKeyPEM) = try issuer.issuePEM(for: [
+            DemoTenants.customDomain, "www." + DemoTenants.customDomain,
+        ])
+        _ = try await data.certificates.upload(
+            chainPEM: chainPEM,
+            privateKeyPEM: privateKeyPEM,
+            domain: DemoTenants.customDomain,
+            tenant: tenant.id
+        )
     }
 
     private static func trustedProxies(_ settings: EdgeSettings) throws -> TrustedProxies {

@@ -35,7 +35,7 @@ struct ServeCommandTests {
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n").trimmingCharacters(in: .newlines))
     }
 
-    @Test func adminListenerServesHealthReadinessAndMetrics() throws {
+    @Test func demoStoresAdminHealthReadinessAndMetrics() throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let server = try ServerProcess(
@@ -65,6 +65,13 @@ struct ServeCommandTests {
         ] {
             #expect(metrics.body.contains(name), "\(name) missing from /metrics")
         }
+
+        // The demo's custom domain has its own certificate, uploaded through the store.
+        let custom = "shop.example.test"
+        let page = try Self.curl(server, "https://\(custom):\(https)/", host: custom, port: https)
+        #expect(page.status == 200)
+        let www = try Self.curl(server, "https://www.\(custom):\(https)/", host: "www.\(custom)", port: https)
+        #expect(www.status == 301)
         #expect(server.stop() == 0)
     }
 

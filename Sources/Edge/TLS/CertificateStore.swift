@@ -10,8 +10,8 @@ import Synchronization
 /// ``makeServerConfiguration()`` asks the store on every handshake, so the next handshake
 /// sees the change and connections already open keep theirs.
 ///
-/// Selection (see ``selectCertificate(forServerName:)``): the exact custom domain ▸ the
-/// platform wildcard for one label under the platform domain ▸ the default, which is the
+/// Selection (see ``selectCertificate(forServerName:)``): the exact custom domain (or the apex
+/// of a `www.` name) ▸ the platform wildcard for one label under the platform domain ▸ the default, which is the
 /// platform certificate. A handshake without SNI gets the default.
 ///
 /// Thread safety: all methods may be called from any thread; the handshake path takes one
@@ -208,6 +208,11 @@ public final class CertificateStore: Sendable {
         let name = normalisedDomain(serverName)
         if state.customDomains[name] != nil {
             return .customDomain(name)
+        }
+        // `www.` of a custom domain is served (and redirected to the apex) with the apex's
+        // certificate, which usually names both.
+        if name.hasPrefix("www."), state.customDomains[String(name.dropFirst(4))] != nil {
+            return .customDomain(String(name.dropFirst(4)))
         }
         let suffix = "." + state.platformDomain
         if name.hasSuffix(suffix) {

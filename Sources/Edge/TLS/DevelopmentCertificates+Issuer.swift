@@ -39,12 +39,7 @@ public struct DevelopmentIssuer: Sendable, Hashable {
     /// A certificate for exactly `hostName`, chained to the CA, valid like a platform certificate.
     public func issue(for hostName: String, now: Date = Date()) throws -> CertificateBundle {
         let hostName = normalisedDomain(hostName)
-        let pair = try DevelopmentCertificates.makeLeaf(
-            names: [.dnsName(hostName)],
-            commonName: hostName,
-            issuer: DevelopmentCertificates.Pair(chain: [self.authority], key: self.key),
-            now: now
-        )
+        let pair = try self.leaf(for: [hostName], now: now)
         return CertificateBundle(
             certificateChain: try pair.chain.map {
                 try NIOSSLCertificate(bytes: $0.serializeAsPEM().derBytes, format: .der)
@@ -53,6 +48,28 @@ public struct DevelopmentIssuer: Sendable, Hashable {
             dnsNames: [hostName],
             notValidBefore: pair.chain[0].notValidBefore,
             notValidAfter: pair.chain[0].notValidAfter
+        )
+    }
+
+    /// A certificate for the given host names as PEM text (leaf then CA, and the key), the form
+    /// an operator uploads for a custom domain.
+    public func issuePEM(
+        for hostNames: [String],
+        now: Date = Date()
+    ) throws -> (chainPEM: String, privateKeyPEM: String) {
+        let pair = try self.leaf(for: hostNames.map(normalisedDomain), now: now)
+        return (
+            try pair.chain.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n") + "\n",
+            try pair.key.serializeAsPEM().pemString + "\n"
+        )
+    }
+
+    private func leaf(for hostNames: [String], now: Date) throws -> DevelopmentCertificates.Pair {
+        try DevelopmentCertificates.makeLeaf(
+            names: hostNames.map { .dnsName($0) },
+            commonName: hostNames[0],
+            issuer: DevelopmentCertificates.Pair(chain: [self.authority], key: self.key),
+            now: now
         )
     }
 }
