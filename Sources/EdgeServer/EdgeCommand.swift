@@ -6,6 +6,6 @@ struct EdgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edge",
         abstract: "Storefront Edge: one process that serves every tenant's online store.",
-        subcommands: [ServeCommand.self, StoreCommand.self, CertsCommand.self]
+        subcommands: [ServeCommand.self, TokenCommand.self, StoreCommand.self, CertsCommand.self]
     )
 }

@@ -178,9 +178,11 @@ struct ServeCommand: AsyncParsableCommand {
         defer { certificateSyncTask.cancel() }
 
         let readiness = AdminServer.Readiness()
+        let tokens = try await OperatorTokens(dataDirectory: settings.dataDirectory)
         let adminServer = try await AdminServer.start(
             host: admin.host,
             port: admin.port,
+            api: AdminAPI(data: tenantData, tokens: tokens, storefront: service),
             tlsConfiguration: certificateStore.makeServerConfiguration(),
             registry: registry,
             beforeScrape: { metrics.publish(cache) },
@@ -212,7 +214,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let redirectPort = server.redirectPort {
             Self.announce("http: http://\(http.displayHost):\(redirectPort)/ (redirects to HTTPS)")
         }
-        Self.announce("admin: https://\(admin.displayHost):\(adminServer.port)/ (/healthz, /readyz, /metrics)")
+        Self.announce("admin: https://\(admin.displayHost):\(adminServer.port)/ (/api, /healthz, /readyz, /metrics)")
         Self.announce(
             "trust the development CA: curl --cacert \(certificates.caCertificatePath) https://acme.\(certificates.domain):\(server.port)/"
         )

@@ -6,7 +6,7 @@ public import Prometheus
 import ServiceLifecycle
 import Synchronization
 
-/// The control plane's listener: health, readiness and Prometheus metrics, over HTTPS.
+/// The control plane's listener: the admin API, health, readiness and Prometheus metrics, over HTTPS.
 ///
 /// A Hummingbird 2 application (DESIGN.md: routing and testing convenience matter more than
 /// microseconds here); the storefront's hot path never passes through it.
@@ -16,7 +16,7 @@ import Synchronization
 ///   so a load balancer stops sending shoppers before the listener closes.
 /// - `GET /metrics`: the Prometheus text exposition of the registry.
 ///
-/// Start with ``start(host:port:tlsConfiguration:registry:beforeScrape:readiness:logger:)``,
+/// Start with ``start(host:port:api:tlsConfiguration:registry:beforeScrape:readiness:logger:)``,
 /// stop with ``stop()``.
 public final class AdminServer: Sendable {
     /// Whether the edge should get traffic, shared with whoever starts and stops the storefront.
@@ -47,11 +47,13 @@ public final class AdminServer: Sendable {
 
     /// The routes, separate from the listener so tests can drive them with HummingbirdTesting.
     static func router(
+        api: AdminAPI?,
         registry: PrometheusCollectorRegistry,
         beforeScrape: @escaping @Sendable () -> Void,
         readiness: Readiness
-    ) -> Router<BasicRequestContext> {
-        let router = Router()
+    ) -> Router<AdminRequestContext> {
+        let router = Router(context: AdminRequestContext.self)
+        api?.register(on: router)
         router.get("healthz") { _, _ in
             Self.text(.ok, "ok\n")
         }
@@ -76,6 +78,7 @@ public final class AdminServer: Sendable {
     /// - Parameters:
     ///   - host: The address to bind.
     ///   - port: The port; 0 picks a free one (see ``port``).
+    ///   - api: The admin API served under `/api`, if any.
     ///   - tlsConfiguration: The certificate the admin listener presents; its ALPN list is
     ///     replaced by `http/1.1`, the only protocol this listener speaks.
     ///   - registry: The registry `/metrics` shows.
@@ -85,6 +88,7 @@ public final class AdminServer: Sendable {
     public static func start(
         host: String,
         port: Int,
+        api: AdminAPI? = nil,
         tlsConfiguration: TLSConfiguration,
         registry: PrometheusCollectorRegistry,
         beforeScrape: @escaping @Sendable () -> Void = {},
@@ -95,7 +99,7 @@ public final class AdminServer: Sendable {
         tls.applicationProtocols = ["http/1.1"]
         let (bound, boundContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = Application(
-            router: Self.router(registry: registry, beforeScrape: beforeScrape, readiness: readiness),
+            router: Self.router(api: api, registry: registry, beforeScrape: beforeScrape, readiness: readiness),
             server: try .tls(.http1(), tlsConfiguration: tls),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "edge-admin"),
             onServerRunning: { channel in

@@ -78,6 +78,11 @@ public struct SecretKey: Sendable {
         SecretKey(symmetricKey: SymmetricKey(size: .bits256), origin: .provided)
     }
 
+    /// The key's 32 bytes, for deriving other keys (e.g. the instance's token-signing key).
+    package var bytes: [UInt8] {
+        self.symmetricKey.withUnsafeBytes { Array($0) }
+    }
+
     /// Eight hex digits naming the key, safe to log: sealed secrets carry it, so an error can
     /// tell which key they need.
     public var fingerprint: String {
@@ -92,18 +97,22 @@ public struct SecretKey: Sendable {
     ///
     /// - Parameters:
     ///   - dataDirectory: Where the key file lives; created if missing.
-    ///   - environment: The process environment; only ``environmentVariable`` is read.
+    ///   - environment: The process environment; only `environmentVariable` is read.
+    ///   - fileName: The key file in `dataDirectory`; other keys of the instance use other names.
+    ///   - environmentVariable: The variable that overrides the file.
     /// - Throws: ``TenantStoreError`` `.invalidArgument` when the environment variable is not the
     ///   base64 of 32 bytes, `.corrupted` when the key file is not 32 bytes long, `.ioError` when
     ///   the file cannot be read or created.
     public static func load(
         dataDirectory: String,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        fileName: String = Self.fileName,
+        environmentVariable: String = Self.environmentVariable
     ) throws -> SecretKey {
-        if let encoded = environment[Self.environmentVariable] {
-            return try Self.decode(environmentValue: encoded)
+        if let encoded = environment[environmentVariable] {
+            return try Self.decode(environmentValue: encoded, variable: environmentVariable)
         }
-        let path = joinPath(dataDirectory, Self.fileName)
+        let path = joinPath(dataDirectory, fileName)
         if let bytes = try Self.readIfPresent(path) {
             return try Self.fromFile(bytes, path: path, origin: .file(path: path))
         }
@@ -119,17 +128,17 @@ public struct SecretKey: Sendable {
         return try Self.fromFile(bytes, path: path, origin: .file(path: path))
     }
 
-    private static func decode(environmentValue: String) throws -> SecretKey {
+    private static func decode(environmentValue: String, variable: String) throws -> SecretKey {
         let trimmed = environmentValue.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let data = Data(base64Encoded: trimmed) else {
             throw TenantStoreError.invalidArgument(
-                "\(Self.environmentVariable) is not base64; set it to the base64 of \(Self.byteCount) random bytes "
+                "\(variable) is not base64; set it to the base64 of \(Self.byteCount) random bytes "
                     + "(openssl rand -base64 32)"
             )
         }
         guard data.count == Self.byteCount else {
             throw TenantStoreError.invalidArgument(
-                "\(Self.environmentVariable) decodes to \(data.count) bytes; it must be the base64 of "
+                "\(variable) decodes to \(data.count) bytes; it must be the base64 of "
                     + "\(Self.byteCount) random bytes (openssl rand -base64 32)"
             )
         }

@@ -1,0 +1,77 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import TenantStore
+
+/// `/api/tenants/{id}/config`: the whole document and its sections, with the tenant's content
+/// version as a strong ETag; `If-Match` makes a write conditional (`412` when stale).
+extension AdminAPI {
+    func registerConfigurationRoutes(on api: RouterGroup<AdminRequestContext>) {
+        api.get("tenants/:id/config") { _, context in
+            let id = try Self.tenantID(context, .read)
+            let configuration = try await self.data.configuration.configuration(tenant: id)
+            return try Self.json(configuration.document, headers: [.eTag: Self.etag(configuration.contentVersion)])
+        }
+        api.put("tenants/:id/config") { request, context in
+            let id = try Self.tenantID(context, .write)
+            let document = try await Self.decode(JSONValue.self, from: request, context: context)
+            let configuration = try await self.data.configuration.replace(
+                with: document,
+                tenant: id,
+                ifContentVersion: try Self.ifMatch(request)
+            )
+            return try Self.json(configuration.document, headers: [.eTag: Self.etag(configuration.contentVersion)])
+        }
+        api.get("tenants/:id/config/:key") { _, context in
+            let id = try Self.tenantID(context, .read)
+            let key = try Self.configurationKey(context)
+            let configuration = try await self.data.configuration.configuration(tenant: id)
+            guard let section = configuration.sections[key] else {
+                throw AdminProblem.notFound("the \(key.rawValue) section is not set")
+            }
+            return try Self.json(section, headers: [.eTag: Self.etag(configuration.contentVersion)])
+        }
+        api.put("tenants/:id/config/:key") { request, context in
+            let id = try Self.tenantID(context, .write)
+            let key = try Self.configurationKey(context)
+            let section = try await Self.decode(JSONValue.self, from: request, context: context)
+            let configuration = try await self.data.configuration.set(
+                key,
+                to: section,
+                tenant: id,
+                ifContentVersion: try Self.ifMatch(request)
+            )
+            return try Self.json(
+                configuration.sections[key] ?? section,
+                headers: [.eTag: Self.etag(configuration.contentVersion)]
+            )
+        }
+    }
+
+    static func etag(_ contentVersion: UInt64) -> String {
+        "\"\(contentVersion)\""
+    }
+
+    /// The content version an `If-Match` header names; `nil` without the header.
+    static func ifMatch(_ request: Request) throws -> UInt64? {
+        guard let value = request.headers[.ifMatch] else { return nil }
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("\""), trimmed.hasSuffix("\""), trimmed.count >= 2,
+            let version = UInt64(trimmed.dropFirst().dropLast())
+        else {
+            // Not an ETag this API issued, so it cannot match the current one.
+            throw AdminProblem(status: .preconditionFailed, detail: "If-Match does not name the current version")
+        }
+        return version
+    }
+
+    static func configurationKey(_ context: AdminRequestContext) throws -> ConfigurationKey {
+        guard let name = context.parameters.get("key"), let key = ConfigurationKey(rawValue: name) else {
+            throw AdminProblem.notFound(
+                "no such configuration section; sections are \(ConfigurationKey.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+        return key
+    }
+}

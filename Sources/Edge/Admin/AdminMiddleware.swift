@@ -1,0 +1,97 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import TenantStore
+
+/// Token-bucket rate limits for the admin API: `429` with `Retry-After` and `RateLimit-*` headers.
+///
+/// Used twice: per client address before authentication (so guessing credentials is slow too)
+/// and per credential after it.
+struct AdminRateLimitMiddleware: RouterMiddleware {
+    typealias Context = AdminRequestContext
+
+    let limiter: RateLimiter
+    /// Whether successful responses carry this limiter's `RateLimit-*` headers; of two limiters
+    /// only one may, or clients would see two conflicting sets.
+    let advertises: Bool
+    let key: @Sendable (Context) -> String?
+
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let key = self.key(context) else { return try await next(request, context) }
+        let decision = self.limiter.acquire(key)
+        var headers = HTTPFields()
+        for (name, value) in decision.headers {
+            if let name = HTTPField.Name(name) { headers[name] = value }
+        }
+        guard decision.allowed else {
+            throw AdminProblem(
+                status: .tooManyRequests,
+                detail: "rate limit exceeded; retry after \(decision.retryAfterSeconds) s",
+                headers: headers
+            )
+        }
+        var response = try await next(request, context)
+        if self.advertises {
+            response.headers.append(contentsOf: headers)
+        }
+        return response
+    }
+}
+
+/// Records every mutating call in the audit log before its response leaves: actor, action (the
+/// method and route), target (the path), tenant, request id, client address, time and outcome.
+///
+/// A call that fails authorization is recorded as `denied`, other failures as `failure`; the
+/// error still reaches the client unchanged.
+struct AdminAuditMiddleware: RouterMiddleware {
+    typealias Context = AdminRequestContext
+
+    let audit: AuditLog
+
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard request.method != .get, request.method != .head else { return try await next(request, context) }
+        do {
+            let response = try await next(request, context)
+            try await self.record(request, context: context, status: response.status.code)
+            return response
+        } catch let problem as AdminProblem {
+            try await self.record(request, context: context, status: problem.status.code)
+            throw problem
+        } catch {
+            try await self.record(request, context: context, status: 500)
+            throw error
+        }
+    }
+
+    private func record(_ request: Request, context: Context, status: Int) async throws {
+        let outcome: AuditEvent.Outcome =
+            switch status {
+            case 200..<400: .success
+            case 401, 403,
+                404 where context.principal?.tenant != nil:
+                .denied
+            default: .failure
+            }
+        let tenant = context.parameters.get("id").flatMap(UUID.init(uuidString:)) ?? context.principal?.tenant
+        try await self.audit.append(
+            AuditEvent(
+                actor: context.principal?.actor ?? "anonymous",
+                action: "\(request.method.rawValue) \(context.endpointPath ?? request.uri.path)",
+                target: String(request.uri.path.prefix(500)),
+                tenantId: tenant,
+                requestId: context.id,
+                clientAddress: context.clientAddress,
+                outcome: outcome
+            )
+        )
+    }
+}

@@ -1,0 +1,121 @@
+import Crypto
+public import Foundation
+import JWTKit
+public import TenantStore
+
+/// Operator tokens: JWTs signed with the instance's Ed25519 key, kept in the data directory.
+///
+/// The key is 32 random bytes in `DIR/token-signing.key` (mode 0600, created on first use, or
+/// `EDGE_TOKEN_SIGNING_KEY` as base64), used as an Ed25519 seed. Only `EdDSA` tokens with this
+/// key verify: `alg: none`, HMAC tokens keyed with the public key and tokens from another
+/// instance all fail, as do expired ones (no leeway), so every one of them is `401`.
+public struct OperatorTokens: Sendable {
+    /// The token's claims.
+    struct Claims: JWTPayload {
+        var sub: SubjectClaim
+        var iss: IssuerClaim
+        var jti: IDClaim
+        var iat: IssuedAtClaim
+        var exp: ExpirationClaim
+        var role: String
+        var tenant: String?
+
+        func verify(using algorithm: some JWTAlgorithm) async throws {
+            try self.exp.verifyNotExpired()
+            guard self.iss.value == OperatorTokens.issuer else {
+                throw JWTError.claimVerificationFailure(failedClaim: self.iss, reason: "not issued by this edge")
+            }
+        }
+    }
+
+    /// The `iss` of every token this edge signs.
+    static let issuer = "storefront-edge"
+    /// The key file in the data directory.
+    public static let keyFileName = "token-signing.key"
+    /// The environment variable that overrides the key file.
+    public static let keyEnvironmentVariable = "EDGE_TOKEN_SIGNING_KEY"
+
+    private let keys: JWTKeyCollection
+
+    /// The signer for the instance whose data directory is `dataDirectory`.
+    ///
+    /// - Throws: ``TenantStoreError`` when the key file cannot be read or created.
+    public init(
+        dataDirectory: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws {
+        let seed = try SecretKey.load(
+            dataDirectory: dataDirectory,
+            environment: environment,
+            fileName: Self.keyFileName,
+            environmentVariable: Self.keyEnvironmentVariable
+        )
+        let key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed.bytes)
+        self.keys = await JWTKeyCollection().add(eddsa: EdDSA.PrivateKey(backing: key))
+    }
+
+    /// A signed token for `role`, scoped to `tenant` for the tenant roles.
+    ///
+    /// - Throws: ``AdminProblem`` when a tenant role has no tenant or the platform role has one.
+    public func sign(
+        role: Principal.Role,
+        tenant: UUID?,
+        subject: String,
+        lifetime: Duration,
+        now: Date = Date()
+    ) async throws -> String {
+        switch (role, tenant) {
+        case (.platformAdmin, .some):
+            throw AdminProblem.badRequest("the platform-admin role is not scoped to a tenant")
+        case (.tenantAdmin, nil), (.viewer, nil):
+            throw AdminProblem.badRequest("the \(role.rawValue) role needs a tenant")
+        default:
+            break
+        }
+        let claims = Claims(
+            sub: SubjectClaim(value: subject),
+            iss: IssuerClaim(value: Self.issuer),
+            jti: IDClaim(value: UUID().uuidString.lowercased()),
+            iat: IssuedAtClaim(value: now),
+            exp: ExpirationClaim(value: now.addingTimeInterval(Double(lifetime.components.seconds))),
+            role: role.rawValue,
+            tenant: tenant?.uuidString.lowercased()
+        )
+        return try await self.keys.sign(claims)
+    }
+
+    /// The caller a bearer token stands for.
+    ///
+    /// - Throws: ``AdminProblem`` `401` for any token that does not verify.
+    public func principal(forToken token: String) async throws -> Principal {
+        let claims: Claims
+        do {
+            claims = try await self.keys.verify(token, as: Claims.self)
+        } catch {
+            throw AdminProblem.unauthorized("the bearer token is not valid: \(Self.reason(error))")
+        }
+        guard let role = Principal.Role(rawValue: claims.role) else {
+            throw AdminProblem.unauthorized("the bearer token has an unknown role")
+        }
+        let tenant = claims.tenant.flatMap(UUID.init(uuidString:))
+        guard (role == .platformAdmin) == (tenant == nil) else {
+            throw AdminProblem.unauthorized("the bearer token's tenant scope does not fit its role")
+        }
+        return Principal(
+            actor: "operator:\(claims.sub.value)",
+            role: role,
+            tenant: tenant,
+            credential: claims.jti.value
+        )
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        guard let error = error as? JWTError else { return "malformed" }
+        switch error.errorType {
+        case .claimVerificationFailure: return "expired or not issued by this edge"
+        case .signatureVerificationFailed: return "bad signature"
+        case .malformedToken: return "malformed"
+        default: return "not verifiable with this edge's key"
+        }
+    }
+}
