@@ -120,6 +120,7 @@ let package = Package(
                 "Edge",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 "TenantStore",
                 "EdgeTestSupport",
                 .product(name: "X509", package: "swift-certificates"),

@@ -42,7 +42,10 @@ extension AdminAPI {
         }
         api.get("tenants/:id") { _, context in
             let id = try Self.tenantID(context, .read)
-            return try Self.json(try await self.data.tenants.tenant(id))
+            let tenant = try await self.data.tenants.tenant(id)
+            // A deleted tenant keeps its record for the audit trail, but is gone for the API.
+            guard tenant.status != .deleted else { throw AdminProblem.notFound("no such tenant") }
+            return try Self.json(tenant)
         }
         api.put("tenants/:id") { request, context in
             let id = try Self.tenantID(context, .write)

@@ -1,0 +1,417 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import Render
+import TenantStore
+import Testing
+
+@testable import Edge
+
+/// Authentication, authorization, rate limits and audit of the admin API, with tenants and
+/// configuration as the routes under test.
+@Suite("Admin API: authentication, authorization, rate limits, audit")
+struct AdminAuthTests {
+    struct Fixture: Sendable {
+        let data: TenantData
+        let tokens: OperatorTokens
+        let acme: Tenant
+        let glow: Tenant
+        let directory: String
+
+        func token(_ role: Principal.Role, _ tenant: Tenant? = nil) async throws -> String {
+            try await self.tokens.sign(role: role, tenant: tenant?.id, subject: "test", lifetime: .seconds(600))
+        }
+    }
+
+    static func withAPI(
+        configuration: AdminAPI.Configuration = .init(),
+        _ body: @escaping @Sendable (any TestClientProtocol, Fixture) async throws -> Void
+    ) async throws {
+        let directory = NSTemporaryDirectory() + "admin-auth-" + UUID().uuidString
+        let store = try FileKeyValueStore.open(directory: directory + "/store")
+        defer {
+            store.close()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let data = TenantData(store: store, platformDomain: "localhost", secrets: SecretBox(key: .random()))
+        try await DemoTenants.seed(into: data, platformDomain: "localhost")
+        let tokens = try await OperatorTokens(dataDirectory: directory, environment: [:])
+        let storefront = try StorefrontService(
+            store: store,
+            platformDomain: "localhost",
+            themes: try ThemeLibrary.builtIn(),
+            cache: PageCache(budgetBytes: 1 << 20),
+            logger: Logger(label: "admin-tests") { _ in SwiftLogNoOpLogHandler() }
+        )
+        let router = Router(context: AdminRequestContext.self)
+        AdminAPI(data: data, tokens: tokens, storefront: storefront, configuration: configuration).register(on: router)
+        let fixture = Fixture(
+            data: data,
+            tokens: tokens,
+            acme: try #require(try await data.tenants.tenant(subdomain: "acme")),
+            glow: try #require(try await data.tenants.tenant(subdomain: "glow")),
+            directory: directory
+        )
+        try await Application(router: router).test(.router) { client in
+            try await body(client, fixture)
+        }
+    }
+
+    static func bearer(_ token: String) -> HTTPFields {
+        [.authorization: "Bearer \(token)", .contentType: "application/json"]
+    }
+
+    static func id(_ tenant: Tenant) -> String { tenant.id.uuidString.lowercased() }
+
+    // MARK: - Tokens
+
+    @Test func everyBadTokenIs401() async throws {
+        try await Self.withAPI { client, fixture in
+            let valid = try await fixture.token(.platformAdmin)
+            let expired = try await fixture.tokens.sign(
+                role: .platformAdmin,
+                tenant: nil,
+                subject: "test",
+                lifetime: .seconds(60),
+                now: Date().addingTimeInterval(-3600)
+            )
+            let otherInstance = try await OperatorTokens(dataDirectory: fixture.directory + "/other", environment: [:])
+            let foreign = try await otherInstance.sign(
+                role: .platformAdmin,
+                tenant: nil,
+                subject: "x",
+                lifetime: .seconds(600)
+            )
+            let parts = valid.split(separator: ".")
+            let unsigned = Self.base64URL(#"{"alg":"none","typ":"JWT"}"#) + "." + parts[1] + "."
+            // Algorithm confusion: an HMAC token keyed with public material must not verify.
+            let hmacHeader = Self.base64URL(#"{"alg":"HS256","typ":"JWT"}"#)
+            let signingInput = hmacHeader + "." + parts[1]
+            let mac = HMAC<SHA256>.authenticationCode(
+                for: Data(signingInput.utf8),
+                using: SymmetricKey(data: Data("public".utf8))
+            )
+            let confused = signingInput + "." + Self.base64URL(Data(mac))
+            let tampered = parts[0] + "." + Self.base64URL(#"{"role":"platform-admin"}"#) + "." + parts[2]
+
+            for token in [expired, foreign, unsigned, confused, tampered, "garbage", ""] {
+                let response = try await client.execute(uri: "/api/tenants", method: .get, headers: Self.bearer(token))
+                #expect(response.status == .unauthorized, "token \(token.prefix(20))… was accepted")
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+            let missing = try await client.execute(uri: "/api/tenants", method: .get)
+            #expect(missing.status == .unauthorized)
+            let basic = try await client.execute(
+                uri: "/api/tenants",
+                method: .get,
+                headers: [.authorization: "Basic eDp5"]
+            )
+            #expect(basic.status == .unauthorized)
+            let ok = try await client.execute(uri: "/api/tenants", method: .get, headers: Self.bearer(valid))
+            #expect(ok.status == .ok)
+        }
+    }
+
+    @Test func tokensForTheWrongScopeAreNotIssued() async throws {
+        try await Self.withAPI { _, fixture in
+            await #expect(throws: AdminProblem.self) {
+                try await fixture.tokens.sign(role: .tenantAdmin, tenant: nil, subject: "x", lifetime: .seconds(60))
+            }
+            await #expect(throws: AdminProblem.self) {
+                try await fixture.tokens.sign(
+                    role: .platformAdmin,
+                    tenant: fixture.acme.id,
+                    subject: "x",
+                    lifetime: .seconds(60)
+                )
+            }
+        }
+    }
+
+    // MARK: - Authorization table
+
+    @Test func roleRouteAndTenantTable() async throws {
+        try await Self.withAPI { client, fixture in
+            let platform = try await fixture.token(.platformAdmin)
+            let acmeAdmin = try await fixture.token(.tenantAdmin, fixture.acme)
+            let acmeViewer = try await fixture.token(.viewer, fixture.acme)
+            let acmeKey = try await fixture.data.apiKeys.create(name: "ci", tenant: fixture.acme.id).plaintext
+            let acme = Self.id(fixture.acme)
+            let glow = Self.id(fixture.glow)
+            let branding = ByteBuffer(string: ##"{"companyName":"Renamed","colors":{"primary":"#112233"}}"##)
+
+            struct Row {
+                var credential: String
+                var method: HTTPRequest.Method
+                var path: String
+                var body: ByteBuffer?
+                var expected: HTTPResponse.Status
+            }
+            let rows: [Row] = [
+                Row(credential: platform, method: .get, path: "/api/tenants/\(glow)", expected: .ok),
+                Row(
+                    credential: platform,
+                    method: .put,
+                    path: "/api/tenants/\(glow)/config/branding",
+                    body: branding,
+                    expected: .ok
+                ),
+                Row(credential: acmeAdmin, method: .get, path: "/api/tenants/\(acme)", expected: .ok),
+                Row(credential: acmeAdmin, method: .get, path: "/api/tenants/\(acme)/config", expected: .ok),
+                Row(
+                    credential: acmeAdmin,
+                    method: .put,
+                    path: "/api/tenants/\(acme)/config/branding",
+                    body: branding,
+                    expected: .ok
+                ),
+                Row(credential: acmeAdmin, method: .get, path: "/api/tenants/\(glow)", expected: .notFound),
+                Row(credential: acmeAdmin, method: .get, path: "/api/tenants/\(glow)/config", expected: .notFound),
+                Row(
+                    credential: acmeAdmin,
+                    method: .put,
+                    path: "/api/tenants/\(glow)/config/branding",
+                    body: branding,
+                    expected: .notFound
+                ),
+                Row(credential: acmeAdmin, method: .delete, path: "/api/tenants/\(acme)", expected: .forbidden),
+                Row(
+                    credential: acmeAdmin,
+                    method: .post,
+                    path: "/api/tenants",
+                    body: ByteBuffer(string: #"{"companyName":"X","subdomain":"x"}"#),
+                    expected: .forbidden
+                ),
+                Row(credential: acmeViewer, method: .get, path: "/api/tenants/\(acme)/config", expected: .ok),
+                Row(
+                    credential: acmeViewer,
+                    method: .put,
+                    path: "/api/tenants/\(acme)/config/branding",
+                    body: branding,
+                    expected: .forbidden
+                ),
+                Row(credential: acmeViewer, method: .get, path: "/api/tenants/\(glow)", expected: .notFound),
+                Row(
+                    credential: acmeViewer,
+                    method: .put,
+                    path: "/api/tenants/\(glow)/config/branding",
+                    body: branding,
+                    expected: .notFound
+                ),
+                Row(credential: "key:" + acmeKey, method: .get, path: "/api/tenants/\(acme)/config", expected: .ok),
+                Row(
+                    credential: "key:" + acmeKey,
+                    method: .get,
+                    path: "/api/tenants/\(glow)/config",
+                    expected: .notFound
+                ),
+                Row(
+                    credential: "key:sfe_bogus_key",
+                    method: .get,
+                    path: "/api/tenants/\(acme)",
+                    expected: .unauthorized
+                ),
+                // A random id is as unknown to a scoped caller as another tenant's: the same 404.
+                Row(
+                    credential: acmeAdmin,
+                    method: .get,
+                    path: "/api/tenants/\(UUID().uuidString)",
+                    expected: .notFound
+                ),
+                Row(credential: platform, method: .get, path: "/api/tenants/not-a-uuid", expected: .notFound),
+            ]
+            for row in rows {
+                var headers: HTTPFields = [.contentType: "application/json"]
+                if row.credential.hasPrefix("key:") {
+                    headers[.init("X-API-Key")!] = String(row.credential.dropFirst(4))
+                } else {
+                    headers[.authorization] = "Bearer \(row.credential)"
+                }
+                let response = try await client.execute(
+                    uri: row.path,
+                    method: row.method,
+                    headers: headers,
+                    body: row.body
+                )
+                #expect(response.status == row.expected, "\(row.method) \(row.path)")
+            }
+            let scopedList = try await client.execute(
+                uri: "/api/tenants",
+                method: .get,
+                headers: Self.bearer(acmeAdmin)
+            )
+            let listed = String(buffer: scopedList.body)
+            #expect(listed.contains("Acme") && !listed.contains("Glow"))
+        }
+    }
+
+    // MARK: - Tenants and configuration
+
+    @Test func createReadUpdateDeleteATenant() async throws {
+        try await Self.withAPI { client, fixture in
+            let token = try await fixture.token(.platformAdmin)
+            let created = try await client.execute(
+                uri: "/api/tenants",
+                method: .post,
+                headers: Self.bearer(token),
+                body: ByteBuffer(string: #"{"companyName":"Zed Shoes","subdomain":"zed"}"#)
+            )
+            #expect(created.status == .created)
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: created.body)) as? [String: Any]
+            let apiKey = try #require(body?["apiKey"] as? String)
+            let tenant = try #require(body?["tenant"] as? [String: Any])
+            let id = try #require(tenant["id"] as? String).lowercased()
+            #expect(created.headers[.location] == "/api/tenants/\(id)")
+
+            let withKey = try await client.execute(
+                uri: "/api/tenants/\(id)",
+                method: .get,
+                headers: [.init("X-API-Key")!: apiKey]
+            )
+            #expect(withKey.status == .ok)
+            let duplicate = try await client.execute(
+                uri: "/api/tenants",
+                method: .post,
+                headers: Self.bearer(token),
+                body: ByteBuffer(string: #"{"companyName":"Other","subdomain":"zed"}"#)
+            )
+            #expect(duplicate.status == .conflict)
+            let invalid = try await client.execute(
+                uri: "/api/tenants",
+                method: .post,
+                headers: Self.bearer(token),
+                body: ByteBuffer(string: #"{"companyName":"","subdomain":"-bad-"}"#)
+            )
+            #expect(invalid.status == .unprocessableContent)
+            #expect(String(buffer: invalid.body).contains("\"pointer\""))
+            let malformed = try await client.execute(
+                uri: "/api/tenants",
+                method: .post,
+                headers: Self.bearer(token),
+                body: ByteBuffer(string: #"{"companyName": 5}"#)
+            )
+            #expect(malformed.status == .badRequest)
+            let deep = try await client.execute(
+                uri: "/api/tenants",
+                method: .post,
+                headers: Self.bearer(token),
+                body: ByteBuffer(string: String(repeating: "[", count: 100) + String(repeating: "]", count: 100))
+            )
+            #expect(deep.status == .badRequest)
+
+            let suspended = try await client.execute(
+                uri: "/api/tenants/\(id)",
+                method: .put,
+                headers: Self.bearer(token),
+                body: ByteBuffer(string: #"{"status":"suspended"}"#)
+            )
+            #expect(suspended.status == .ok)
+            #expect(String(buffer: suspended.body).contains("\"suspended\""))
+            let deleted = try await client.execute(
+                uri: "/api/tenants/\(id)",
+                method: .delete,
+                headers: Self.bearer(token)
+            )
+            #expect(deleted.status == .ok)
+            let gone = try await client.execute(uri: "/api/tenants/\(id)", method: .get, headers: Self.bearer(token))
+            #expect(gone.status == .notFound)
+        }
+    }
+
+    @Test func configurationWritesAreConditionalOnTheETag() async throws {
+        try await Self.withAPI { client, fixture in
+            let token = try await fixture.token(.tenantAdmin, fixture.acme)
+            let path = "/api/tenants/\(Self.id(fixture.acme))/config"
+            let current = try await client.execute(uri: path, method: .get, headers: Self.bearer(token))
+            let etag = try #require(current.headers[.eTag])
+            var headers = Self.bearer(token)
+            headers[.ifMatch] = etag
+            let update = try await client.execute(
+                uri: path + "/branding",
+                method: .put,
+                headers: headers,
+                body: ByteBuffer(string: ##"{"companyName":"Acme Renamed","colors":{"primary":"#112233"}}"##)
+            )
+            #expect(update.status == .ok)
+            #expect(update.headers[.eTag] != etag)
+            let stale = try await client.execute(
+                uri: path + "/branding",
+                method: .put,
+                headers: headers,
+                body: ByteBuffer(string: #"{"companyName":"Lost Update"}"#)
+            )
+            #expect(stale.status == .preconditionFailed)
+            let invalid = try await client.execute(
+                uri: path + "/branding",
+                method: .put,
+                headers: Self.bearer(token),
+                body: ByteBuffer(string: #"{"colors":{"primary":"red"}}"#)
+            )
+            #expect(invalid.status == .unprocessableContent)
+            #expect(String(buffer: invalid.body).contains("/colors/primary"))
+            let unknown = try await client.execute(uri: path + "/nonsense", method: .get, headers: Self.bearer(token))
+            #expect(unknown.status == .notFound)
+            let section = try await client.execute(uri: path + "/branding", method: .get, headers: Self.bearer(token))
+            #expect(String(buffer: section.body).contains("Acme Renamed"))
+        }
+    }
+
+    // MARK: - Rate limits and audit
+
+    @Test func aCredentialOverItsLimitGets429() async throws {
+        try await Self.withAPI(configuration: .init(credentialBurst: 3, credentialRatePerSecond: 0.01)) {
+            client,
+            fixture in
+            let token = try await fixture.token(.platformAdmin)
+            for _ in 0..<3 {
+                let response = try await client.execute(uri: "/api/tenants", method: .get, headers: Self.bearer(token))
+                #expect(response.status == .ok)
+                #expect(response.headers[.init("RateLimit-Limit")!] == "3")
+            }
+            let limited = try await client.execute(uri: "/api/tenants", method: .get, headers: Self.bearer(token))
+            #expect(limited.status == .tooManyRequests)
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            #expect(limited.headers[.init("RateLimit-Remaining")!] == "0")
+            let other = try await fixture.token(.viewer, fixture.acme)
+            #expect(
+                try await client.execute(uri: "/api/tenants", method: .get, headers: Self.bearer(other)).status == .ok
+            )
+        }
+    }
+
+    @Test func everyMutatingCallIsAudited() async throws {
+        try await Self.withAPI { client, fixture in
+            let admin = try await fixture.token(.tenantAdmin, fixture.acme)
+            let viewer = try await fixture.token(.viewer, fixture.acme)
+            let path = "/api/tenants/\(Self.id(fixture.acme))/config/branding"
+            let body = ByteBuffer(string: #"{"companyName":"Audited"}"#)
+            _ = try await client.execute(uri: path, method: .put, headers: Self.bearer(admin), body: body)
+            _ = try await client.execute(uri: path, method: .put, headers: Self.bearer(viewer), body: body)
+            _ = try await client.execute(uri: path, method: .get, headers: Self.bearer(admin))
+            let events = try await fixture.data.audit.events(tenant: fixture.acme.id).items
+            #expect(events.count == 2)
+            let denied = try #require(events.first)
+            #expect(denied.outcome == .denied)
+            let success = try #require(events.last)
+            #expect(success.outcome == .success)
+            #expect(success.actor == "operator:test")
+            #expect(success.action == "PUT /api/tenants/{id}/config/{key}")
+            #expect(success.target == path)
+            #expect(success.requestId != nil)
+        }
+    }
+
+    private static func base64URL(_ text: String) -> String {
+        Self.base64URL(Data(text.utf8))
+    }
+
+    private static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
