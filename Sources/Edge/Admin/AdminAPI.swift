@@ -60,8 +60,23 @@ public struct AdminAPI: Sendable {
         self.configuration = configuration
     }
 
+    /// The OpenAPI 3.1 document of this API, as served at `/api/openapi.json`.
+    public static let openAPIDocument: ByteBuffer = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
+            let data = try? Data(contentsOf: url)
+        else { preconditionFailure("openapi.json is missing from the Edge module's resources") }
+        return ByteBuffer(data: data)
+    }()
+
     /// Adds the `/api` routes to `router`.
     public func register(on router: Router<AdminRequestContext>) {
+        router.get("api/openapi.json") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: Self.openAPIDocument)
+            )
+        }
         let addressLimiter = RateLimiter(
             burst: self.configuration.addressBurst,
             ratePerSecond: self.configuration.addressRatePerSecond
