@@ -53,17 +53,17 @@ extension AdminAPI {
         "\"\(contentVersion)\""
     }
 
-    /// The content version an `If-Match` header names; `nil` without the header.
+    /// The content version an `If-Match` header names; `nil` without the header or for `*`
+    /// (any current version matches).
     static func ifMatch(_ request: Request) throws -> UInt64? {
         guard let value = request.headers[.ifMatch] else { return nil }
         let trimmed = value.trimmingCharacters(in: .whitespaces)
-        guard trimmed.hasPrefix("\""), trimmed.hasSuffix("\""), trimmed.count >= 2,
-            let version = UInt64(trimmed.dropFirst().dropLast())
-        else {
-            // Not an ETag this API issued, so it cannot match the current one.
-            throw AdminProblem(status: .preconditionFailed, detail: "If-Match does not name the current version")
+        if trimmed == "*" { return nil }
+        guard trimmed.count >= 2, trimmed.hasPrefix("\""), trimmed.hasSuffix("\"") else {
+            throw AdminProblem.badRequest("If-Match must be an entity tag such as \"42\" or *")
         }
-        return version
+        // A well-formed tag this API never issued cannot be the current version.
+        return UInt64(trimmed.dropFirst().dropLast()) ?? UInt64.max
     }
 
     static func configurationKey(_ context: AdminRequestContext) throws -> ConfigurationKey {

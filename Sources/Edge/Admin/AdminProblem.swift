@@ -52,8 +52,11 @@ public struct AdminProblem: Error, HTTPResponseError, Sendable {
         case .notFound: self.init(status: .notFound, detail: error.message)
         case .conflict: self.init(status: .conflict, detail: error.message)
         case .preconditionFailed: self.init(status: .preconditionFailed, detail: error.message)
-        case .validationFailed, .invalidArgument:
+        case .validationFailed:
             self.init(status: .unprocessableContent, detail: error.message, errors: error.problems)
+        case .invalidArgument:
+            // Malformed input such as a cursor this API never issued, rather than a rule it broke.
+            self.init(status: .badRequest, detail: error.message, errors: error.problems)
         case .readOnly, .closed, .locked:
             self.init(status: .serviceUnavailable, detail: "the store does not accept writes right now")
         default:
