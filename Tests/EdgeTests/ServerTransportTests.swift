@@ -1,6 +1,7 @@
 import Edge
 import Foundation
 import NIOCore
+import NIOHPACK
 import NIOHTTP1
 import NIOHTTP2
 import NIOPosix
@@ -8,6 +9,9 @@ import NIOSSL
 import Testing
 
 /// Answers at once unless the path starts with `/slow`, which waits the milliseconds in the query.
+///
+/// `/hop` answers with header names in mixed case and with fields the transport owns or HTTP/2
+/// forbids, as a careless responder might.
 private struct EchoResponder: StorefrontResponder {
     /// Told the path of every request that reaches the slow path, as it starts.
     var started: AsyncStream<String>.Continuation?
@@ -27,11 +31,14 @@ private struct EchoResponder: StorefrontResponder {
             "\(request.method) \(request.authority) \(request.path) \(request.query ?? "-") "
             + "body=\(request.body?.readableBytes ?? 0) x-test=\(request.header("x-test") ?? "-") "
             + "client=\(request.clientAddress ?? "-")"
-        return StorefrontResponse(
-            status: 200,
-            headers: [("content-type", "text/plain")],
-            body: ByteBuffer(string: text)
-        )
+        var headers = [("content-type", "text/plain")]
+        if request.path == "/hop" {
+            headers += [
+                ("X-Echo", "yes"), ("Connection", "keep-alive"), ("Keep-Alive", "timeout=5"),
+                ("Transfer-Encoding", "identity"), ("Date", "yesterday"),
+            ]
+        }
+        return StorefrontResponse(status: 200, headers: headers, body: ByteBuffer(string: text))
     }
 }
 
@@ -39,6 +46,36 @@ private struct EchoResponder: StorefrontResponder {
 private struct ClientResponse {
     var head: HTTPResponseHead
     var body: String
+}
+
+/// One HTTP/2 request, sent as frames: HEADERS, then the body chunks as DATA frames.
+private struct HTTP2Request {
+    var method = "GET"
+    var path: String
+    var authority = "acme.localhost"
+    var headers: [(String, String)] = []
+    var body: [String] = []
+    /// Whether the last frame sent ends the stream; otherwise the client waits for the server.
+    var endsStream = true
+
+    var headerBlock: HPACKHeaders {
+        HPACKHeaders(
+            [(":method", self.method), (":scheme", "https"), (":path", self.path), (":authority", self.authority)]
+                + self.headers
+        )
+    }
+}
+
+/// An HTTP/2 response as the client saw it, frame by frame.
+private struct HTTP2Response {
+    /// The first header block.
+    var headers = HPACKHeaders()
+    var body = ""
+    var dataFrames = 0
+    /// The RST_STREAM the server sent, if it reset the stream.
+    var reset: HTTP2ErrorCode?
+
+    var status: String? { self.headers.first(name: ":status") }
 }
 
 /// A real server on a loopback port with real TLS, and clients that talk to it.
@@ -56,7 +93,7 @@ private struct ServerFixture {
         let store = try CertificateStore(development: outcome)
         let server = try await StorefrontServer.start(
             configuration: .init(host: "127.0.0.1", port: 0, redirectListener: ("127.0.0.1", 0), limits: limits),
-            tlsConfiguration: store.makeServerConfiguration(),
+            certificates: store,
             responder: responder,
             group: MultiThreadedEventLoopGroup.singleton
         )
@@ -120,8 +157,32 @@ private struct ServerFixture {
         }
     }
 
-    /// Sends one request per path, each on its own stream of one HTTP/2 connection, all at once.
-    func http2(_ paths: [String]) async throws -> [String: ClientResponse] {
+    /// Opens one HTTP/2 connection and sends every request on its own stream, all at once.
+    ///
+    /// Frames rather than the HTTP/1 client codec, so the test sees exactly what the server
+    /// sent; the client's `NIOHTTP2Handler` validates it (lowercase names, no connection-specific
+    /// fields, `content-length` matching the DATA).
+    func http2(_ requests: [HTTP2Request]) async throws -> [HTTP2Response] {
+        try await self.withHTTP2Connection { multiplexer in
+            try await withThrowingTaskGroup(of: (Int, HTTP2Response).self) { group in
+                for (index, request) in requests.enumerated() {
+                    group.addTask { (index, try await Self.send(request, on: multiplexer)) }
+                }
+                var responses = [HTTP2Response](repeating: HTTP2Response(), count: requests.count)
+                for try await (index, response) in group {
+                    responses[index] = response
+                }
+                return responses
+            }
+        }
+    }
+
+    typealias HTTP2Multiplexer = NIOHTTP2Handler.AsyncStreamMultiplexer<any Channel>
+
+    /// Runs `body` with the stream multiplexer of a new HTTP/2 connection, closed afterwards.
+    func withHTTP2Connection<Result: Sendable>(
+        _ body: (HTTP2Multiplexer) async throws -> Result
+    ) async throws -> Result {
         let tls = try self.tlsContext(alpn: ["h2"])
         let (connection, multiplexer) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: self.server.port) { channel in
@@ -136,42 +197,56 @@ private struct ServerFixture {
                 }
             }
         defer { connection.close(promise: nil) }
-        return try await withThrowingTaskGroup(of: (String, ClientResponse?).self) { group in
-            for path in paths {
-                group.addTask {
-                    let stream = try await multiplexer.openStream { stream in
-                        stream.eventLoop.makeCompletedFuture {
-                            try stream.pipeline.syncOperations.addHandler(
-                                HTTP2FramePayloadToHTTP1ClientCodec(httpProtocol: .https)
-                            )
-                            return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
-                                wrappingChannelSynchronously: stream
-                            )
+        return try await body(multiplexer)
+    }
+
+    /// Sends `request` on a new stream and reads until the stream closes.
+    static func send(_ request: HTTP2Request, on multiplexer: HTTP2Multiplexer) async throws -> HTTP2Response {
+        let stream = try await multiplexer.openStream { stream in
+            stream.eventLoop.makeCompletedFuture {
+                try NIOAsyncChannel<HTTP2Frame.FramePayload, HTTP2Frame.FramePayload>(
+                    wrappingChannelSynchronously: stream
+                )
+            }
+        }
+        return try await stream.executeThenClose { inbound, outbound in
+            var response = HTTP2Response()
+            do {
+                let headers = HTTP2Frame.FramePayload.Headers(
+                    headers: request.headerBlock,
+                    endStream: request.endsStream && request.body.isEmpty
+                )
+                try await outbound.write(.headers(headers))
+                for (index, chunk) in request.body.enumerated() {
+                    let data = HTTP2Frame.FramePayload.Data(
+                        data: .byteBuffer(ByteBuffer(string: chunk)),
+                        endStream: request.endsStream && index == request.body.count - 1
+                    )
+                    try await outbound.write(.data(data))
+                }
+            } catch {
+                // The server may answer and reset the stream before the request is sent whole.
+            }
+            do {
+                for try await frame in inbound {
+                    switch frame {
+                    case .headers(let headers) where response.headers.isEmpty:
+                        response.headers = headers.headers
+                    case .data(let data):
+                        response.dataFrames += 1
+                        if case .byteBuffer(let buffer) = data.data {
+                            response.body += String(buffer: buffer)
                         }
-                    }
-                    return try await stream.executeThenClose { inbound, outbound in
-                        try await outbound.write(.head(get(path)))
-                        try await outbound.write(.end(nil))
-                        var response: ClientResponse?
-                        for try await part in inbound {
-                            switch part {
-                            case .head(let head):
-                                response = ClientResponse(head: head, body: "")
-                            case .body(let buffer):
-                                response?.body += String(buffer: buffer)
-                            case .end:
-                                return (path, response)
-                            }
-                        }
-                        return (path, response)
+                    case .rstStream(let code):
+                        response.reset = code
+                    default:
+                        break
                     }
                 }
+            } catch let error as NIOHTTP2Errors.StreamClosed {
+                response.reset = error.errorCode
             }
-            var responses: [String: ClientResponse] = [:]
-            for try await (path, response) in group {
-                responses[path] = response
-            }
-            return responses
+            return response
         }
     }
 
@@ -202,6 +277,26 @@ private struct ServerFixture {
                 // The server may close without close_notify after an error response.
             }
             return text
+        }
+    }
+}
+
+/// Runs curl and returns its exit status and output.
+///
+/// Curl is waited for on a Dispatch thread, not on the cooperative pool: the slow paths it asks
+/// for need a pool thread to answer, and this machine's pool may have only two.
+private func curl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    return await withCheckedContinuation { continuation in
+        DispatchQueue.global().async {
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
         }
     }
 }
@@ -380,48 +475,193 @@ struct ServerTransportTests {
 
     @Test func http2StreamsAreAnsweredConcurrently() async throws {
         let fixture = try await ServerFixture.start()
-        let paths = ["/slow/a?200", "/b", "/c?q=1"]
-        let responses = try await fixture.http2(paths)
+        // The slow stream is still waiting when the others, hits and misses, are answered.
+        let paths =
+            ["/slow/a?300", "/b", "/c?q=1"] + (1...30).map { $0.isMultiple(of: 3) ? "/slow/\($0)?20" : "/hit/\($0)" }
+        let clock = ContinuousClock()
+        var finished: [String: ContinuousClock.Instant] = [:]
+        try await fixture.withHTTP2Connection { multiplexer in
+            try await withThrowingTaskGroup(of: (String, HTTP2Response, ContinuousClock.Instant).self) { group in
+                for path in paths {
+                    group.addTask {
+                        let response = try await ServerFixture.send(HTTP2Request(path: path), on: multiplexer)
+                        return (path, response, clock.now)
+                    }
+                }
+                for try await (path, response, instant) in group {
+                    finished[path] = instant
+                    let uri = path.split(separator: "?", maxSplits: 1)
+                    let query = uri.count > 1 ? String(uri[1]) : "-"
+                    #expect(response.status == "200")
+                    #expect(response.body.hasPrefix("GET acme.localhost \(uri[0]) \(query) body=0"))
+                    #expect(response.headers.first(name: "strict-transport-security") == "max-age=31536000")
+                    #expect(response.headers.first(name: "content-length") == "\(response.body.utf8.count)")
+                    #expect(response.headers.first(name: "date")?.hasSuffix(" GMT") == true)
+                    #expect(response.headers.first(name: "content-type") == "text/plain")
+                    #expect(response.dataFrames == 1)
+                    #expect(response.reset == nil)
+                }
+            }
+        }
         await fixture.stop()
 
-        #expect(responses.count == 3)
-        for path in paths {
-            let response = try #require(responses[path])
-            let uri = path.split(separator: "?", maxSplits: 1)
-            let query = uri.count > 1 ? String(uri[1]) : "-"
-            #expect(response.head.status == .ok)
-            #expect(response.body.hasPrefix("GET acme.localhost \(uri[0]) \(query) body=0"))
-            #expect(response.head.headers["strict-transport-security"] == ["max-age=31536000"])
-            #expect(response.head.headers["content-length"] == ["\(response.body.utf8.count)"])
-            #expect(response.head.headers["date"].count == 1)
+        #expect(finished.count == paths.count)
+        let slowest = try #require(finished["/slow/a?300"])
+        #expect(finished.values.filter { $0 > slowest }.isEmpty)
+    }
+
+    @Test func http2HeadGetsHeadersWithoutBody() async throws {
+        let fixture = try await ServerFixture.start()
+        let responses = try await fixture.http2([
+            HTTP2Request(method: "HEAD", path: "/page"), HTTP2Request(path: "/page"),
+            HTTP2Request(method: "HEAD", path: "/slow/page?20"),
+        ])
+        await fixture.stop()
+
+        let (head, get, slowHead) = (responses[0], responses[1], responses[2])
+        #expect(get.status == "200")
+        #expect(get.body.hasPrefix("GET acme.localhost /page"))
+        for response in [head, slowHead] {
+            #expect(response.status == "200")
+            #expect(response.dataFrames == 0)
+            #expect(response.body == "")
+            #expect(response.headers.first(name: "strict-transport-security") == "max-age=31536000")
         }
+        // The echo starts with the method, so the HEAD body it would send is one byte longer.
+        #expect(head.headers.first(name: "content-length") == "\(get.body.utf8.count + 1)")
+    }
+
+    @Test func http2PostBodyReachesTheResponder() async throws {
+        let fixture = try await ServerFixture.start()
+        let chunks = [String(repeating: "x", count: 3000), String(repeating: "y", count: 2000)]
+        let responses = try await fixture.http2([
+            HTTP2Request(method: "POST", path: "/slow/order", headers: [("content-length", "5000")], body: chunks),
+            HTTP2Request(method: "POST", path: "/lead", body: chunks),
+            HTTP2Request(method: "POST", path: "/empty", headers: [("x-test", "One")]),
+        ])
+        await fixture.stop()
+        #expect(responses[0].body.hasPrefix("POST acme.localhost /slow/order - body=5000"))
+        #expect(responses[1].body.hasPrefix("POST acme.localhost /lead - body=5000"))
+        #expect(responses[2].body.hasPrefix("POST acme.localhost /empty - body=0 x-test=One client=127.0.0.1"))
+    }
+
+    @Test(.timeLimit(.minutes(1))) func http2OversizedBodyIs413() async throws {
+        let fixture = try await ServerFixture.start(limits: .init(maxBodyBytes: 1024))
+        let big = String(repeating: "y", count: 700)
+        let responses = try await fixture.http2([
+            // Refused on the declared length, before any DATA.
+            HTTP2Request(
+                method: "POST",
+                path: "/declared",
+                headers: [("content-length", "2000000")],
+                endsStream: false
+            ),
+            // Refused when the DATA passes the limit.
+            HTTP2Request(method: "POST", path: "/streamed", body: [big, big, big]),
+            // At the limit is fine.
+            HTTP2Request(method: "POST", path: "/fits", body: [String(repeating: "z", count: 1024)]),
+        ])
+        await fixture.stop()
+        for refused in responses.prefix(2) {
+            #expect(refused.status == "413")
+            #expect(refused.headers.first(name: "content-length") == "0")
+        }
+        // The declared request never sent its body: the reset tells the client not to.
+        #expect(responses[0].reset == .noError)
+        #expect(responses[2].status == "200")
+        #expect(responses[2].body.hasPrefix("POST acme.localhost /fits - body=1024"))
+    }
+
+    @Test func http2HostTheCertificateDoesNotCoverIsMisdirected() async throws {
+        let fixture = try await ServerFixture.start()
+        // SNI names acme.localhost, so the connection got a certificate for that name alone.
+        let responses = try await fixture.http2([
+            HTTP2Request(path: "/other", authority: "shop.example.com"),
+            HTTP2Request(path: "/sibling", authority: "glow.localhost"),
+            HTTP2Request(path: "/slow/other?10", authority: "shop.example.com"),
+            HTTP2Request(path: "/port", authority: "ACME.localhost:8443"),
+            // A Host that disagrees with :authority is malformed (RFC 9113 §8.3.1).
+            HTTP2Request(path: "/split", headers: [("host", "shop.example.com")]),
+            HTTP2Request(path: "/same", headers: [("host", "ACME.localhost")]),
+        ])
+        await fixture.stop()
+        for misdirected in [responses[0], responses[1], responses[2]] {
+            #expect(misdirected.status == "421")
+            #expect(misdirected.body.hasPrefix("Misdirected request"))
+        }
+        #expect(responses[3].status == "200")
+        #expect(responses[3].body.hasPrefix("GET ACME.localhost:8443 /port"))
+        #expect(responses[4].status == "400")
+        #expect(responses[5].status == "200")
+    }
+
+    @Test func http2ResponsesCarryNoConnectionSpecificFields() async throws {
+        let fixture = try await ServerFixture.start()
+        let responses = try await fixture.http2([HTTP2Request(path: "/hop")])
+        await fixture.stop()
+        // The client's HTTP/2 handler would have reset the stream over an uppercase or
+        // connection-specific field, so getting the body at all is most of the proof.
+        let response = try #require(responses.first)
+        #expect(response.status == "200")
+        #expect(response.reset == nil)
+        #expect(response.body.hasPrefix("GET acme.localhost /hop"))
+        #expect(response.headers.first(name: "x-echo") == "yes")
+        #expect(response.headers.first(name: "date")?.hasSuffix(" GMT") == true)
+        for name in ["connection", "keep-alive", "transfer-encoding"] {
+            #expect(!response.headers.contains(name: name))
+        }
+        #expect(response.headers.map(\.name).allSatisfy { $0 == $0.lowercased() })
+    }
+
+    @Test func http2ShutdownFinishesStreamsInFlight() async throws {
+        let (started, continuation) = AsyncStream.makeStream(of: String.self)
+        let fixture = try await ServerFixture.start(responder: EchoResponder(started: continuation))
+        async let responses = fixture.http2([
+            HTTP2Request(path: "/slow/drain?1500"), HTTP2Request(path: "/slow/other?1200"),
+        ])
+        var waiting = 2
+        for await _ in started {
+            waiting -= 1
+            if waiting == 0 {
+                break
+            }
+        }
+        let clock = ContinuousClock()
+        let elapsed = await clock.measure {
+            await fixture.server.shutdown(gracePeriod: .seconds(5))
+        }
+        let answered = try await responses
+        try? FileManager.default.removeItem(atPath: fixture.directory)
+        #expect(answered.map(\.status) == ["200", "200"])
+        #expect(answered.first?.body.hasPrefix("GET acme.localhost /slow/drain 1500") == true)
+        // Closed when the last stream ended, well before the grace period ran out.
+        #expect(elapsed < .seconds(4.5))
     }
 
     @Test func http2WithCurl() async throws {
         let fixture = try await ServerFixture.start()
         let port = fixture.server.port
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = [
+        let common = [
             "--silent", "--show-error", "--http2", "--cacert", fixture.caPath,
-            "--resolve", "acme.localhost:\(port):127.0.0.1",
-            "--include", "--write-out", "\nversion=%{http_version}",
-            "https://acme.localhost:\(port)/h2/page?x=1",
-            "https://acme.localhost:\(port)/slow/h2?20",
+            "--resolve", "acme.localhost:\(port):127.0.0.1", "--write-out", "\nversion=%{http_version}",
         ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let (status, text) = try await curl(
+            common + [
+                "--include", "https://acme.localhost:\(port)/h2/page?x=1", "https://acme.localhost:\(port)/slow/h2?20",
+            ]
+        )
+        let (headStatus, head) = try await curl(common + ["--head", "https://acme.localhost:\(port)/h2/page"])
         await fixture.stop()
-        let text = String(decoding: data, as: UTF8.self)
-        #expect(process.terminationStatus == 0)
+        #expect(status == 0)
         #expect(text.contains("HTTP/2 200"))
         #expect(text.contains("strict-transport-security: max-age=31536000"))
         #expect(text.contains("GET acme.localhost:\(port) /h2/page x=1"))
         #expect(text.contains("GET acme.localhost:\(port) /slow/h2 20"))
         #expect(text.contains("version=2"))
+        #expect(headStatus == 0)
+        #expect(head.hasPrefix("HTTP/2 200"))
+        #expect(head.contains("content-length: "))
+        #expect(!head.contains("GET acme.localhost"))
     }
 
     @Test func shutdownFinishesRequestsInFlight() async throws {

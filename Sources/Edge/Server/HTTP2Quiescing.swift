@@ -6,6 +6,8 @@ struct HTTP2StreamTracker: NIOHTTP2StreamDelegate {
     private struct State {
         var openStreams = 0
         var quiescing = false
+        /// The highest stream the peer opened, for the final `GOAWAY`.
+        var lastStreamID = HTTP2StreamID.rootStream
     }
 
     private let channel: any Channel
@@ -18,12 +20,13 @@ struct HTTP2StreamTracker: NIOHTTP2StreamDelegate {
 
     func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {
         self.state.value.openStreams += 1
+        self.state.value.lastStreamID = max(self.state.value.lastStreamID, id)
     }
 
     func streamClosed(_ id: HTTP2StreamID, channel: any Channel) {
         self.state.value.openStreams -= 1
         if self.state.value.quiescing, self.state.value.openStreams == 0 {
-            self.channel.close(promise: nil)
+            self.close()
         }
     }
 
@@ -31,6 +34,26 @@ struct HTTP2StreamTracker: NIOHTTP2StreamDelegate {
     func quiesce() -> Bool {
         self.state.value.quiescing = true
         return self.state.value.openStreams == 0
+    }
+
+    /// Sends the final `GOAWAY`, naming the last stream served (RFC 9113 §6.8), and closes the
+    /// connection once it is written.
+    ///
+    /// A stream closes as the connection handler passes on its last frame, before that frame
+    /// reaches the socket: closing at once would drop the end of the last response. Writes leave
+    /// in order, so when the `GOAWAY` is written, so is everything before it.
+    private func close() {
+        let channel = self.channel
+        let goAway = HTTP2Frame(
+            streamID: .rootStream,
+            payload: .goAway(lastStreamID: self.state.value.lastStreamID, errorCode: .noError, opaqueData: nil)
+        )
+        // The close event arrives while the connection handler is in the middle of a write.
+        channel.eventLoop.execute {
+            channel.writeAndFlush(goAway).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+        }
     }
 }
 

@@ -2,26 +2,20 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Turns decoded HTTP requests into ``StorefrontRequest``s and writes the responder's answers back.
+/// Turns decoded HTTP/1.1 requests into ``StorefrontRequest``s and writes the responder's answers back.
 ///
-/// One handler serves an HTTP/1.1 connection (behind `HTTPServerPipelineHandler`, which holds
+/// One handler serves an HTTP/1.1 connection, behind `HTTPServerPipelineHandler`, which holds
 /// pipelined requests back until the previous response has ended, so responses keep their
-/// order) or one HTTP/2 stream (behind `HTTP2FramePayloadToHTTP1ServerCodec`). A cache hit is
-/// answered on the event loop from ``StorefrontResponder/immediateResponse(to:)`` with no task
-/// hop; a miss runs ``StorefrontResponder/respond(to:)`` in a task and hops back to the loop to
-/// write. The handler enforces the per-request limits: 413 for bodies over the limit, 431 for
-/// heads over it (the decoder reports them), 400 for malformed requests, and on HTTP/1.1 the
-/// header-read and keep-alive idle timeouts. The transport adds `Date`, `Content-Length` and
-/// HSTS; `HEAD` gets the headers of the `GET` response without its body.
+/// order. (HTTP/2 streams have ``StorefrontHTTP2StreamHandler``.) A cache hit is answered on the
+/// event loop from ``StorefrontResponder/immediateResponse(to:)`` with no task hop; a miss runs
+/// ``StorefrontResponder/respond(to:)`` in a task and hops back to the loop to write. The
+/// handler enforces the per-request limits: 413 for bodies over the limit, 431 for heads over
+/// it (the decoder reports them), 400 for malformed requests, and the header-read and
+/// keep-alive idle timeouts. The transport adds `Date`, `Content-Length` and HSTS; `HEAD` gets
+/// the headers of the `GET` response without its body.
 final class StorefrontRequestHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
-
-    /// Which framing the handler sits on: keep-alive, `Connection` and timeouts are HTTP/1.1 only.
-    enum Mode {
-        case http1
-        case http2
-    }
 
     private enum State {
         /// Waiting for the next request head.
@@ -34,14 +28,11 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
         case discarding
     }
 
-    private let mode: Mode
     private let responder: any StorefrontResponder
     private let limits: StorefrontServer.Limits
     private let connection: ConnectionContext
     private let logger: Logger
-    /// The last authority checked against the connection's certificate: clients send the same
-    /// one on every request of a connection, so the check runs once.
-    private var coveredAuthority: String?
+    private var coveredAuthority = CoveredAuthority()
     private var state = State.idle
     private var quiescing = false
     private var timeout: Scheduled<Void>?
@@ -50,13 +41,11 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
     private var date = HTTPDate()
 
     init(
-        mode: Mode,
         responder: any StorefrontResponder,
         limits: StorefrontServer.Limits,
         connection: ConnectionContext,
         logger: Logger
     ) {
-        self.mode = mode
         self.responder = responder
         self.limits = limits
         self.connection = connection
@@ -64,9 +53,7 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if self.mode == .http1 {
-            self.scheduleTimeout(self.limits.headerReadTimeout, context: context)
-        }
+        self.scheduleTimeout(self.limits.headerReadTimeout, context: context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -83,7 +70,7 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
                 length > self.limits.maxBodyBytes
             {
                 self.fail(.payloadTooLarge, context: context)
-            } else if self.mode == .http1, head.version.major == 1, head.version.minor >= 1,
+            } else if head.version.major == 1, head.version.minor >= 1,
                 !head.headers.contains(name: "host")
             {
                 self.fail(.badRequest, context: context)
@@ -146,19 +133,16 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
 
     private func dispatch(_ head: HTTPRequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
         let request = self.makeRequest(head, body: body)
-        let keepAlive = self.mode == .http2 || (head.isKeepAlive && !self.quiescing)
+        let keepAlive = head.isKeepAlive && !self.quiescing
         let isHead = head.method == .HEAD
-        if request.authority != self.coveredAuthority {
-            guard !self.connection.isMisdirected(authority: request.authority) else {
-                self.write(Self.misdirected, isHead: isHead, keepAlive: keepAlive, flush: true, context: context)
-                return
-            }
-            self.coveredAuthority = request.authority
+        if self.coveredAuthority.isMisdirected(request.authority, on: self.connection) {
+            self.write(.misdirected, isHead: isHead, keepAlive: keepAlive, flush: true, context: context)
+            return
         }
         if let response = self.responder.immediateResponse(to: request) {
-            // HTTP/1.1 reads always end with channelReadComplete (also for requests the pipelining
-            // handler held back), which flushes; a stream channel flushes at once.
-            self.write(response, isHead: isHead, keepAlive: keepAlive, flush: self.mode == .http2, context: context)
+            // Reads always end with channelReadComplete (also for requests the pipelining
+            // handler held back), which flushes.
+            self.write(response, isHead: isHead, keepAlive: keepAlive, flush: false, context: context)
             return
         }
         self.state = .responding
@@ -181,34 +165,23 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
     }
 
     private func makeRequest(_ head: HTTPRequestHead, body: ByteBuffer?) -> StorefrontRequest {
-        let path: Substring
-        let query: Substring?
-        if let mark = head.uri.firstIndex(of: "?") {
-            path = head.uri[..<mark]
-            query = head.uri[head.uri.index(after: mark)...]
-        } else {
-            path = head.uri[...]
-            query = nil
-        }
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(head.headers.count)
+        var host: String?
         for (name, value) in head.headers {
-            headers.append((name: name.lowercased(), value: value))
-        }
-        var authority = head.headers.first(name: "host") ?? ""
-        var clientAddress = self.connection.peerAddress
-        if self.connection.peerIsTrustedProxy {
-            clientAddress = self.connection.clientAddress(forwardedFor: head.headers.first(name: "x-forwarded-for"))
-            authority = head.headers.first(name: "x-forwarded-host") ?? authority
+            let name = HeaderFieldName.lowercased(name)
+            if host == nil, name == "host" {
+                host = value
+            }
+            headers.append((name: name, value: value))
         }
         return StorefrontRequest(
             method: head.method.rawValue,
-            authority: authority,
-            path: String(path),
-            query: query.map(String.init),
+            target: head.uri,
+            host: host ?? "",
             headers: headers,
-            clientAddress: clientAddress,
-            body: body
+            body: body,
+            connection: self.connection
         )
     }
 
@@ -221,13 +194,10 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
     ) {
         var headers = HTTPHeaders()
         headers.reserveCapacity(response.headers.count + 4)
-        for (name, value) in response.headers {
+        response.forEachHeaderField(date: self.date.now(), http2: false) { name, value in
             headers.add(name: name, value: value)
         }
-        headers.replaceOrAdd(name: "date", value: self.date.now())
-        headers.replaceOrAdd(name: "content-length", value: String(response.body.readableBytes))
-        headers.replaceOrAdd(name: "strict-transport-security", value: "max-age=31536000")
-        if self.mode == .http1, !keepAlive {
+        if !keepAlive {
             headers.replaceOrAdd(name: "connection", value: "close")
         }
         let head = HTTPResponseHead(
@@ -241,9 +211,7 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
         }
         if keepAlive {
             self.state = .idle
-            if self.mode == .http1 {
-                self.scheduleTimeout(self.limits.idleTimeout, context: context)
-            }
+            self.scheduleTimeout(self.limits.idleTimeout, context: context)
             if flush {
                 context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
             } else {
@@ -261,18 +229,10 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
         }
     }
 
-    /// The answer for a host the connection's certificate does not cover (RFC 9110 §15.5.20):
-    /// the client retries on a new connection for that host.
-    private static let misdirected = StorefrontResponse(
-        status: 421,
-        headers: [("content-type", "text/plain; charset=utf-8")],
-        body: ByteBuffer(string: "Misdirected request: open a new connection for this host.\n")
-    )
-
-    /// Answers with an empty error response and closes the connection (the stream on HTTP/2).
+    /// Answers with an empty error response and closes the connection.
     private func fail(_ status: HTTPResponseStatus, context: ChannelHandlerContext) {
         self.logger.debug("rejected request", metadata: ["http.response.status_code": "\(status.code)"])
-        let response = StorefrontResponse(status: Int(status.code), headers: [], body: ByteBuffer())
+        let response = StorefrontResponse.rejection(status: Int(status.code))
         self.write(response, isHead: false, keepAlive: false, flush: true, context: context)
     }
 

@@ -13,8 +13,8 @@ import Synchronization
 /// answered on the event loop with no task hop and no copy (see `anchors/perf/RESULTS.md`).
 /// Each HTTPS connection runs `NIOSSLServerHandler` (certificate chosen per SNI by the
 /// configuration's callback), then ALPN picks HTTP/2 (`NIOHTTP2Handler`, one
-/// ``StorefrontRequestHandler`` per stream through the HTTP/1 codec) or HTTP/1.1 (NIOHTTP1 with
-/// pipelining assistance). ``Limits`` bound what one client can hold.
+/// ``StorefrontHTTP2StreamHandler`` per stream, speaking frames) or HTTP/1.1 (NIOHTTP1 with
+/// pipelining assistance and ``StorefrontRequestHandler``). ``Limits`` bound what one client can hold.
 ///
 /// Start with ``start(configuration:tlsConfiguration:responder:group:logger:)``; stop with
 /// ``shutdown(gracePeriod:)``, which stops accepting, lets requests in flight finish up to the
@@ -334,7 +334,6 @@ public final class StorefrontServer: Sendable {
         )
         try channel.pipeline.syncOperations.addHandler(
             StorefrontRequestHandler(
-                mode: .http1,
                 responder: responder,
                 limits: limits,
                 connection: connection,
@@ -356,6 +355,16 @@ public final class StorefrontServer: Sendable {
             HTTP2Setting(parameter: .maxHeaderListSize, value: limits.http2MaxHeaderListSize),
         ]
         let streams = HTTP2StreamTracker(channel: channel)
+        // Stream channels run on their connection's event loop, so they can share this.
+        let shared = NIOLoopBound(
+            StorefrontHTTP2StreamHandler.Connection(
+                responder: responder,
+                limits: limits,
+                context: connection,
+                logger: logger
+            ),
+            eventLoop: channel.eventLoop
+        )
         _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
             mode: .server,
             connectionConfiguration: connectionConfiguration,
@@ -363,16 +372,7 @@ public final class StorefrontServer: Sendable {
             streamDelegate: streams
         ) { stream in
             stream.eventLoop.makeCompletedFuture {
-                try stream.pipeline.syncOperations.addHandlers(
-                    HTTP2FramePayloadToHTTP1ServerCodec(),
-                    StorefrontRequestHandler(
-                        mode: .http2,
-                        responder: responder,
-                        limits: limits,
-                        connection: connection,
-                        logger: logger
-                    )
-                )
+                try stream.pipeline.syncOperations.addHandler(StorefrontHTTP2StreamHandler(connection: shared.value))
             }
         }
         try channel.pipeline.syncOperations.addHandler(HTTP2QuiesceHandler(streams: streams))

@@ -1,0 +1,162 @@
+import NIOCore
+
+// What the HTTP/1.1 and HTTP/2 handlers share, so a request reads the same and a response
+// carries the same fields whichever protocol the client negotiated.
+
+extension StorefrontRequest {
+    /// A request as a transport read it.
+    ///
+    /// A trusted proxy speaks for the shopper: its `X-Forwarded-For` names the client and its
+    /// `X-Forwarded-Host` the host. Anyone else's are ordinary headers.
+    ///
+    /// - Parameters:
+    ///   - method: The request method.
+    ///   - target: The request-target (`:path` on HTTP/2): the path and, after `?`, the query.
+    ///   - host: The `Host` header or `:authority`, as sent.
+    ///   - headers: The header fields, names lowercased.
+    ///   - body: The body, if the request had one.
+    ///   - connection: The connection the request came on.
+    init(
+        method: String,
+        target: String,
+        host: String,
+        headers: [(name: String, value: String)],
+        body: ByteBuffer?,
+        connection: ConnectionContext
+    ) {
+        let path: Substring
+        let query: Substring?
+        if let mark = target.firstIndex(of: "?") {
+            path = target[..<mark]
+            query = target[target.index(after: mark)...]
+        } else {
+            path = target[...]
+            query = nil
+        }
+        var authority = host
+        var clientAddress = connection.peerAddress
+        if connection.peerIsTrustedProxy {
+            clientAddress = connection.clientAddress(
+                forwardedFor: headers.first { $0.name == "x-forwarded-for" }?.value
+            )
+            authority = headers.first { $0.name == "x-forwarded-host" }?.value ?? authority
+        }
+        self.init(
+            method: method,
+            authority: authority,
+            path: String(path),
+            query: query.map(String.init),
+            headers: headers,
+            clientAddress: clientAddress,
+            body: body
+        )
+    }
+}
+
+extension StorefrontResponse {
+    /// The answer for a host the connection's certificate does not cover (RFC 9110 §15.5.20):
+    /// the client retries on a new connection for that host.
+    static let misdirected = StorefrontResponse(
+        status: 421,
+        headers: [("content-type", "text/plain; charset=utf-8")],
+        body: ByteBuffer(string: "Misdirected request: open a new connection for this host.\n")
+    )
+
+    /// An error answer with no body, for requests the transport refuses itself.
+    static func rejection(status: Int) -> StorefrontResponse {
+        StorefrontResponse(status: status, headers: [], body: ByteBuffer())
+    }
+
+    /// Calls `field` with every header field of the response, in order: the responder's, then
+    /// `date`, `content-length` and `strict-transport-security`, which the transport owns and
+    /// which replace any the responder set.
+    ///
+    /// - Parameters:
+    ///   - date: The `date` value, from the caller's ``HTTPDate``.
+    ///   - http2: Whether the fields go into an HTTP/2 header block, which takes lowercase names
+    ///     only and no connection-specific fields (RFC 9113 §8.2). Responders write names as
+    ///     they like and may set `Connection`, so those are lowercased and dropped here.
+    ///   - field: Receives each name and value.
+    func forEachHeaderField(date: String, http2: Bool, _ field: (_ name: String, _ value: String) -> Void) {
+        for (name, value) in self.headers {
+            switch HeaderFieldName.role(of: name) {
+            case .transport:
+                continue
+            case .connectionSpecific where http2:
+                continue
+            case .connectionSpecific, .endToEnd:
+                field(http2 ? HeaderFieldName.lowercased(name) : name, value)
+            }
+        }
+        field("date", date)
+        field("content-length", String(self.body.readableBytes))
+        field("strict-transport-security", "max-age=31536000")
+    }
+}
+
+/// Remembers the last authority a connection's certificate was found to cover.
+///
+/// Clients send the same authority on every request of a connection, so parsing it and
+/// matching it against the certificate runs once per connection rather than once per request.
+struct CoveredAuthority {
+    private var last: String?
+
+    /// Whether `authority` must be answered 421 (see ``ConnectionContext/isMisdirected(authority:)``).
+    mutating func isMisdirected(_ authority: String, on connection: ConnectionContext) -> Bool {
+        guard authority != self.last else { return false }
+        guard !connection.isMisdirected(authority: authority) else { return true }
+        self.last = authority
+        return false
+    }
+}
+
+/// Header field names are case-insensitive (RFC 9110 §5.1); these helpers compare and lowercase
+/// them without allocating in the common case where nothing changes.
+enum HeaderFieldName {
+    /// What a response field means to the transport.
+    enum Role {
+        /// `date`, `content-length`, `strict-transport-security`: always set by the transport.
+        case transport
+        /// `connection` and the fields it governs, which HTTP/2 forbids (RFC 9113 §8.2.2).
+        case connectionSpecific
+        /// Everything else, passed on as the responder wrote it.
+        case endToEnd
+    }
+
+    /// The role of the field called `name`, in any case.
+    static func role(of name: String) -> Role {
+        // Dispatching on the length first keeps this to at most two comparisons per field.
+        switch name.utf8.count {
+        case 4:
+            return Self.equal(name, "date") ? .transport : .endToEnd
+        case 14:
+            return Self.equal(name, "content-length") ? .transport : .endToEnd
+        case 25:
+            return Self.equal(name, "strict-transport-security") ? .transport : .endToEnd
+        case 10:
+            return Self.equal(name, "connection") || Self.equal(name, "keep-alive") ? .connectionSpecific : .endToEnd
+        case 16:
+            return Self.equal(name, "proxy-connection") ? .connectionSpecific : .endToEnd
+        case 17:
+            return Self.equal(name, "transfer-encoding") ? .connectionSpecific : .endToEnd
+        case 7:
+            return Self.equal(name, "upgrade") ? .connectionSpecific : .endToEnd
+        case 2:
+            return Self.equal(name, "te") ? .connectionSpecific : .endToEnd
+        default:
+            return .endToEnd
+        }
+    }
+
+    /// `name` with ASCII letters lowercased; the same string when it has no uppercase letter.
+    static func lowercased(_ name: String) -> String {
+        name.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } ? name.lowercased() : name
+    }
+
+    /// Whether `name`, in any case, is `lowercaseName`.
+    static func equal(_ name: String, _ lowercaseName: String) -> Bool {
+        name.utf8.elementsEqual(lowercaseName.utf8) { byte, lower in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == lower
+        }
+    }
+}
