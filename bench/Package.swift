@@ -38,5 +38,13 @@ let package = Package(
             ],
             swiftSettings: benchSettings
         ),
+        .executableTarget(
+            name: "edge-seed",
+            dependencies: [
+                .product(name: "Render", package: "storefront-edge"),
+                .product(name: "TenantStore", package: "storefront-edge"),
+            ],
+            swiftSettings: benchSettings
+        ),
     ]
 )
