@@ -46,5 +46,13 @@ let package = Package(
             ],
             swiftSettings: benchSettings
         ),
+        .executableTarget(
+            name: "edge-micro",
+            dependencies: [
+                .product(name: "Edge", package: "storefront-edge"),
+                .product(name: "Render", package: "storefront-edge"),
+            ],
+            swiftSettings: benchSettings
+        ),
     ]
 )

@@ -12,6 +12,7 @@ import argparse
 import http.client
 import json
 import os
+import resource
 import signal
 import socket
 import ssl
@@ -41,6 +42,16 @@ def log(message):
 
 class Failure(Exception):
     pass
+
+
+def generate(arguments, seconds, env):
+    """Runs a load generator for a run of `seconds`; one that hangs (a server that stopped
+    accepting) fails the benchmark instead of stalling it."""
+    try:
+        return subprocess.run(arguments, env=env, capture_output=True, text=True, check=True,
+                              timeout=seconds + 30).stdout
+    except subprocess.TimeoutExpired:
+        raise Failure(f"{arguments[0]} did not finish within {seconds + 30} s: {' '.join(arguments)}") from None
 
 
 # MARK: - Processes
@@ -169,15 +180,24 @@ class Nginx:
         self.process = None
         self.certs = os.path.join(work, "certs")
 
-    def configuration(self):
+    def configuration(self, pages):
         # As strong as nginx gets for this job: a worker per core, files from the page cache
         # with open_file_cache, access log off, keep-alive long enough that the runs never
         # reconnect (the default keepalive_requests 1000 forces handshakes mid-run). Debian's
         # compiled-in temp path is not writable for a non-root user, hence the prefix.
+        # open_file_cache keeps a descriptor per cached file in every worker: it must leave
+        # room under the open-files limit for the connections, or accept() fails with EMFILE.
+        # Workers can raise their limit only up to the hard limit (they have dropped privileges
+        # by then).
+        limit = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        if limit == resource.RLIM_INFINITY:
+            limit = 1 << 20
+        cached_files = max(1000, min(pages, limit - 8192))
         return f"""
 daemon off;
 master_process on;
 worker_processes {CORES};
+worker_rlimit_nofile {limit};
 pid {self.prefix}/nginx.pid;
 error_log {self.prefix}/error.log warn;
 events {{
@@ -188,7 +208,7 @@ http {{
     client_body_temp_path {self.prefix}/body;
     keepalive_requests 100000000;
     keepalive_timeout 75s;
-    open_file_cache max=500000 inactive=120s;
+    open_file_cache max={cached_files} inactive=120s;
     open_file_cache_valid 120s;
     types {{
         "text/css; charset=utf-8" css;
@@ -209,11 +229,11 @@ http {{
 }}
 """
 
-    def start(self):
+    def start(self, pages):
         os.makedirs(self.prefix, exist_ok=True)
         path = os.path.join(self.prefix, "nginx.conf")
         with open(path, "w") as conf:
-            conf.write(self.configuration())
+            conf.write(self.configuration(pages))
         test = subprocess.run(["nginx", "-t", "-p", self.prefix, "-c", path], capture_output=True, text=True)
         if test.returncode != 0:
             raise Failure("nginx rejects its configuration:\n" + test.stderr)
@@ -263,18 +283,15 @@ class Load:
                     self.hot_paths.setdefault(kind, []).append(path)
 
     def warm(self, port):
-        subprocess.run(
-            ["wrk", *WRK_LOAD, "-d120s", "-s", os.path.join(HERE, "warm.lua"), f"https://127.0.0.1:{port}/",
-             "--", self.targets],
-            env=self.env, stdout=subprocess.DEVNULL, check=True,
-        )
+        generate(["wrk", *WRK_LOAD, "-d600s", "-s", os.path.join(HERE, "warm.lua"), f"https://127.0.0.1:{port}/",
+                  "--", self.targets], 600, self.env)
 
     def wrk(self, port, seconds, mode, close=False):
         """One wrk run; mode "all" rotates over every tenant, "one" requests the hot tenant."""
         arguments = ["wrk", *WRK_LOAD, f"-d{seconds}s", "--timeout", "5s",
                      "-s", os.path.join(HERE, "shoppers.lua"), f"https://127.0.0.1:{port}/",
                      "--", self.targets, mode] + (["close"] if close else [])
-        output = subprocess.run(arguments, env=self.env, capture_output=True, text=True, check=True).stdout
+        output = generate(arguments, seconds, self.env)
         result = json.loads(next(line for line in output.splitlines() if line.startswith("{")))
         seconds = result["duration_us"] / 1e6
         return {
@@ -297,7 +314,13 @@ class Load:
         started = time.monotonic()
         clients = [subprocess.Popen(arguments, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                     text=True) for _ in range(HANDSHAKE_CLIENTS)]
-        outputs = [client.communicate()[0] for client in clients]
+        try:
+            outputs = [client.communicate(timeout=seconds + 30)[0] for client in clients]
+        except subprocess.TimeoutExpired:
+            for client in clients:
+                client.kill()
+                client.wait()
+            raise Failure(f"openssl s_time did not finish within {seconds + 30} s") from None
         elapsed = time.monotonic() - started
         connections, errors = 0, 0
         for client, output in zip(clients, outputs):
@@ -321,7 +344,7 @@ class Load:
         arguments = ["h2load", *H2LOAD_LOAD, "-D", str(seconds), "--warm-up-time", "1",
                      "--tls13-ciphers", "TLS_AES_128_GCM_SHA256", "-H", f":authority: {self.hot_host}",
                      "--log-file", self.h2_log, "-i", self.h2_uris]
-        output = subprocess.run(arguments, env=self.env, capture_output=True, text=True, check=True).stdout
+        output = generate(arguments, seconds, self.env)
         fields = {}
         for line in output.splitlines():
             if line.startswith("finished in"):
@@ -559,11 +582,11 @@ def targets(results, settings):
     rotating_vs_hot = median([r["edge"]["rotating"]["rps"] / r["edge"]["hot"]["rps"] for r in rounds])
     budget = settings["cache_mb"] + 64
     found = [
-        ("HTTP/1.1 rotating ≥ 1.1× nginx req/s", rotating >= 1.1, f"{rotating:.2f}×"),
+        ("HTTP/1.1 rotating ≥ 1.1× nginx req/s", rotating >= 1.1, f"{rotating:.3f}×"),
         ("HTTP/1.1 rotating p99 ≤ nginx p99", p99[0] <= p99[1], f"{p99[0]:.2f} ms vs {p99[1]:.2f} ms"),
-        ("HTTP/2 ≥ 1.0× nginx req/s (one tenant)", h2 >= 1.0, f"{h2:.2f}×"),
-        ("TLS handshakes ≥ 1.0× nginx", handshakes >= 1.0, f"{handshakes:.2f}×"),
-        ("rotating ≥ 0.9× one tenant hot", rotating_vs_hot >= 0.9, f"{rotating_vs_hot:.2f}×"),
+        ("HTTP/2 ≥ 1.0× nginx req/s (one tenant)", h2 >= 1.0, f"{h2:.3f}×"),
+        ("TLS handshakes ≥ 1.0× nginx", handshakes >= 1.0, f"{handshakes:.3f}×"),
+        ("rotating ≥ 0.9× one tenant hot", rotating_vs_hot >= 0.9, f"{rotating_vs_hot:.3f}×"),
     ]
     if edge.get("mixed") is None:
         found.append(("mixed ≥ 0.8× read-only, zero errors", None, "skipped: " + results["mixed_skipped"]))
@@ -571,10 +594,10 @@ def targets(results, settings):
         mixed = edge["mixed"]["rps"] / edge["rotating"]["rps"]
         errors = edge["mixed"]["errors"] + results["mixed_write_failures"]
         found.append(("mixed ≥ 0.8× read-only, zero errors", mixed >= 0.8 and errors == 0,
-                      f"{mixed:.2f}×, {errors:.0f} errors"))
-    scale = "" if settings["tenants"] >= 10_000 else f" (measured at {settings['tenants']} tenants)"
-    found.append((f"RSS ≤ cache budget + 64 MB at 10,000 tenants", results["rss_mb"] <= budget,
-                  f"{results['rss_mb']:.0f} MB vs {budget} MB{scale}"))
+                      f"{mixed:.3f}×, {errors:.0f} errors"))
+    # The target is stated at 10,000 tenants (--tenants 10000); the rule holds at any count.
+    found.append(("RSS ≤ cache budget + 64 MB (target at 10,000 tenants)", results["rss_mb"] <= budget,
+                  f"{results['rss_mb']:.0f} MB vs {budget} MB at {settings['tenants']} tenants"))
     return [{"name": name, "pass": passed, "measured": text} for name, passed, text in found]
 
 
@@ -636,7 +659,7 @@ def run(options, duration, work, processes):
     log(f"starting edge (cache {cache_mb} MiB) and nginx ({CORES} workers)...")
     edge.start(cache_mb)
     nginx = Nginx(processes, work, ports[3], docroot)
-    nginx.start()
+    nginx.start(len(entries))
     check_servers(edge.port, nginx.port, targets_path, os.path.join(work, "certs", "dev-ca.pem"))
 
     load = Load(work, targets_path, tenant_hosts)
