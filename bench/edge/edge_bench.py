@@ -437,16 +437,16 @@ class AdminWriter:
         """None when the admin API answers and a token can be minted, else why not."""
         try:
             status, _ = self.request("GET", "/healthz")
-        except OSError as error:
-            return f"admin API not available ({error.strerror or error})"
+        except OSError:
+            return "admin API not available"
         if status != 200:
-            return f"admin API not available (GET /healthz answered {status})"
+            return f"admin API not available: GET /healthz answered {status}"
         minted = subprocess.run(
             [self.edge_binary, "token", "--data-dir", os.path.join(self.work, "data"), "--role", "platform-admin"],
             cwd=self.work, capture_output=True, text=True,
         )
         if minted.returncode != 0 or not minted.stdout.strip():
-            return f"admin API not available (edge token failed: {minted.stderr.strip()})"
+            return f"no admin token: edge token failed: {minted.stderr.strip()}"
         self.token = minted.stdout.strip().splitlines()[-1]
         return None
 
@@ -502,6 +502,12 @@ def median(values):
     return statistics.median(values) if values else None
 
 
+def same_round_ratio(rounds, scenario, baseline="nginx", baseline_scenario=None):
+    """The median over rounds of the edge's req/s in `scenario` divided by the baseline's in the
+    same round: nginx in the same scenario, or the edge itself in `baseline_scenario`."""
+    return median([r["edge"][scenario]["rps"] / r[baseline][baseline_scenario or scenario]["rps"] for r in rounds])
+
+
 def milliseconds(value):
     return "–" if value is None else f"{value:.2f} ms"
 
@@ -513,11 +519,6 @@ def summarize(runs):
 def report(results, settings):
     edge, nginx = results["edge"], results["nginx"]
     rounds = results["rounds"]
-
-    def ratio(scenario, key="rps"):
-        """The median of the same-round ratios edge/nginx."""
-        return median([r["edge"][scenario][key] / r["nginx"][scenario][key] for r in rounds
-                       if r["nginx"][scenario][key]])
 
     rows = [
         ("h1 one tenant hot", "hot"),
@@ -546,7 +547,7 @@ def report(results, settings):
             lines.append(f"{label:<30} skipped: {results['mixed_skipped']}")
             continue
         both = scenario in nginx
-        shown_ratio = f"{ratio(scenario):>10.2f}" if both else f"{'–':>10}"
+        shown_ratio = f"{same_round_ratio(rounds, scenario):>10.2f}" if both else f"{'–':>10}"
         lines.append(f"{label:<30} {cells(edge[scenario])} │  {cells(nginx.get(scenario))} │ {shown_ratio}")
     lines.append("")
     lines.append("cache hit ratio: n/a (the edge exposes no cache statistics yet)")
@@ -571,15 +572,11 @@ def report(results, settings):
 
 def targets(results, settings):
     edge, nginx, rounds = results["edge"], results["nginx"], results["rounds"]
-
-    def same_round_ratio(scenario):
-        return median([r["edge"][scenario]["rps"] / r["nginx"][scenario]["rps"] for r in rounds])
-
-    rotating = same_round_ratio("rotating")
+    rotating = same_round_ratio(rounds, "rotating")
     p99 = edge["rotating"]["p99_ms"], nginx["rotating"]["p99_ms"]
-    h2 = same_round_ratio("h2")
-    handshakes = same_round_ratio("handshakes")
-    rotating_vs_hot = median([r["edge"]["rotating"]["rps"] / r["edge"]["hot"]["rps"] for r in rounds])
+    h2 = same_round_ratio(rounds, "h2")
+    handshakes = same_round_ratio(rounds, "handshakes")
+    rotating_vs_hot = same_round_ratio(rounds, "rotating", baseline="edge", baseline_scenario="hot")
     budget = settings["cache_mb"] + 64
     found = [
         ("HTTP/1.1 rotating ≥ 1.1× nginx req/s", rotating >= 1.1, f"{rotating:.3f}×"),
@@ -613,7 +610,7 @@ def main():
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--duration", type=int)
     options = parser.parse_args()
-    duration = options.duration or (3 if options.quick else 10)
+    duration = options.duration or (2 if options.quick else 10)
     work = options.work
     processes = Processes()
     # SIGTERM from bench/run's trap unwinds through the finally below.
@@ -638,10 +635,11 @@ def run(options, duration, work, processes):
     targets_path = os.path.join(work, "targets")
 
     log(f"seeding {options.tenants} tenants and rendering their pages for nginx...")
+    # The pages are rendered with the edge's HTTPS port, which its canonical URLs name.
     subprocess.run(
         [os.path.join(options.bin, "edge-seed"), "--data-dir", os.path.join(work, "data"), "--docroot", docroot,
-         "--targets", targets_path, "--tenant-ids", os.path.join(work, "tenants"), "--tenants", str(options.tenants), "--platform-domain", PLATFORM_DOMAIN,
-         "--port", str(ports[0])],
+         "--targets", targets_path, "--tenant-ids", os.path.join(work, "tenants"),
+         "--tenants", str(options.tenants), "--platform-domain", PLATFORM_DOMAIN, "--port", str(ports[0])],
         check=True,
     )
     with open(targets_path) as lines:
@@ -739,11 +737,7 @@ def run(options, duration, work, processes):
 
 
 def write_json(path, results, settings):
-    edge, nginx = results["edge"], results["nginx"]
-
-    def same_round(scenario):
-        return median([r["edge"][scenario]["rps"] / r["nginx"][scenario]["rps"] for r in results["rounds"]])
-
+    edge, nginx, rounds = results["edge"], results["nginx"], results["rounds"]
     document = {
         "benchmark": "edge",
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -785,23 +779,22 @@ def write_json(path, results, settings):
         "peak_rss_mb": results["edge_peak_rss_mb"],
         "nginx_rss_mb": results["nginx_rss_mb"],
         "cache_hit_ratio": None,
-        "errors": sum(run["errors"] for r in results["rounds"] for run in r["edge"].values())
+        "errors": sum(run["errors"] for r in rounds for run in r["edge"].values())
         + sum(run["errors"] for run in results["cold_runs"] + results["mixed_runs"])
         + results["mixed_write_failures"],
-        "nginx_errors": sum(run["errors"] for r in results["rounds"] for run in r["nginx"].values()),
+        "nginx_errors": sum(run["errors"] for r in rounds for run in r["nginx"].values()),
         "ratios": {
-            "rotating_h1_vs_nginx": same_round("rotating"),
-            "h1_vs_nginx": same_round("hot"),
-            "h2_vs_nginx": same_round("h2"),
-            "handshakes_vs_nginx": same_round("handshakes"),
-            "reconnect_h1_vs_nginx": same_round("reconnect"),
-            "rotating_vs_hot": median([r["edge"]["rotating"]["rps"] / r["edge"]["hot"]["rps"]
-                                       for r in results["rounds"]]),
+            "rotating_h1_vs_nginx": same_round_ratio(rounds, "rotating"),
+            "h1_vs_nginx": same_round_ratio(rounds, "hot"),
+            "h2_vs_nginx": same_round_ratio(rounds, "h2"),
+            "handshakes_vs_nginx": same_round_ratio(rounds, "handshakes"),
+            "reconnect_h1_vs_nginx": same_round_ratio(rounds, "reconnect"),
+            "rotating_vs_hot": same_round_ratio(rounds, "rotating", baseline="edge", baseline_scenario="hot"),
             "mixed_vs_rotating": edge["mixed"]["rps"] / edge["rotating"]["rps"] if edge["mixed"] else None,
             "rss_edge_vs_nginx": results["rss_mb"] / results["nginx_rss_mb"],
         },
         "targets": results["targets"],
-        "rounds": results["rounds"],
+        "rounds": rounds,
         "cold_rounds": results["cold_runs"],
         "mixed_rounds": results["mixed_runs"],
     }
