@@ -38,5 +38,21 @@ let package = Package(
             ],
             swiftSettings: benchSettings
         ),
+        .executableTarget(
+            name: "edge-seed",
+            dependencies: [
+                .product(name: "Render", package: "storefront-edge"),
+                .product(name: "TenantStore", package: "storefront-edge"),
+            ],
+            swiftSettings: benchSettings
+        ),
+        .executableTarget(
+            name: "edge-micro",
+            dependencies: [
+                .product(name: "Edge", package: "storefront-edge"),
+                .product(name: "Render", package: "storefront-edge"),
+            ],
+            swiftSettings: benchSettings
+        ),
     ]
 )
