@@ -189,6 +189,8 @@ struct ServeCommand: AsyncParsableCommand {
             readiness: readiness,
             logger: logger
         )
+        var accessLogs = AccessLogs()
+        defer { accessLogs.closeAll() }
         let server: StorefrontServer
         do {
             server = try await StorefrontServer.start(
@@ -197,7 +199,8 @@ struct ServeCommand: AsyncParsableCommand {
                     port: https.port,
                     redirectListener: (http.host, http.port),
                     limits: settings.limits,
-                    trustedProxies: try Self.trustedProxies(settings)
+                    trustedProxies: try Self.trustedProxies(settings),
+                    accessLog: try accessLogs.open(settings.accessLog)
                 ),
                 certificates: certificateStore,
                 responder: service,
@@ -231,7 +234,13 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.info("shutting down", metadata: ["signal": "\(signal)"])
                 break
             }
-            current = await self.reload(current, server: server, certificates: certificateStore, logger: logger)
+            current = await self.reload(
+                current,
+                server: server,
+                certificates: certificateStore,
+                accessLogs: &accessLogs,
+                logger: logger
+            )
         }
         readiness.set(false)
         await server.shutdown(gracePeriod: .seconds(current.shutdownGraceSeconds))
@@ -243,14 +252,17 @@ struct ServeCommand: AsyncParsableCommand {
         _ current: EdgeSettings,
         server: StorefrontServer,
         certificates: CertificateStore,
+        accessLogs: inout AccessLogs,
         logger: Logger
     ) async -> EdgeSettings {
         let next: EdgeSettings
         let proxies: TrustedProxies
         let platform: CertificateBundle
+        let accessLog: AccessLog?
         do {
             next = try await self.loadSettings()
             proxies = try Self.trustedProxies(next)
+            accessLog = try accessLogs.open(next.accessLog)
             let files = try Self.platformCertificates(next)
             platform = try CertificateBundle.validated(
                 chainPEM: files.certificateChainPEM,
@@ -272,7 +284,7 @@ struct ServeCommand: AsyncParsableCommand {
             applied.accessLog = next.accessLog
             applied.trustedProxies = next.trustedProxies
         }
-        server.reload(trustedProxies: proxies)
+        server.reload(trustedProxies: proxies, accessLog: accessLog)
         certificates.replacePlatformCertificate(platform)
         logger.info(
             "reloaded",
@@ -282,6 +294,32 @@ struct ServeCommand: AsyncParsableCommand {
             ]
         )
         return applied
+    }
+
+    /// The access logs opened so far: one per destination, reopened on every reload (so a log
+    /// rotated away is written anew) and closed at exit, since connections opened before a
+    /// reload keep writing to the log they started with.
+    struct AccessLogs {
+        private var open: [String: AccessLog] = [:]
+
+        mutating func open(_ destination: String?) throws -> AccessLog? {
+            guard let destination else { return nil }
+            if let log = self.open[destination] {
+                log.reopen()
+                return log
+            }
+            do {
+                let log = try AccessLog(destination: destination)
+                self.open[destination] = log
+                return log
+            } catch let error as AccessLogError {
+                throw SettingsError(key: "accessLog", message: error.message)
+            }
+        }
+
+        func closeAll() {
+            for log in self.open.values { log.close() }
+        }
     }
 
     /// The names of settings that differ between `old` and `new` and that a reload cannot apply.

@@ -62,6 +62,7 @@ struct ServeCommandTests {
             "edge_cache_misses_total 1", "edge_render_duration_seconds_count 1",
             "edge_store_commit_duration_seconds_count",
             "edge_tls_handshakes_total{protocol=\"h2\"} 2", "edge_cache_bytes",
+            "edge_http_responses_total{class=\"2xx\"} 2",
         ] {
             #expect(metrics.body.contains(name), "\(name) missing from /metrics")
         }
@@ -73,6 +74,57 @@ struct ServeCommandTests {
         let www = try Self.curl(server, "https://www.\(custom):\(https)/", host: "www.\(custom)", port: https)
         #expect(www.status == 301)
         #expect(server.stop() == 0)
+    }
+
+    @Test func theAccessLogHasALinePerResponseAndIsReopenedOnReload() throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let log = directory + "/access.log"
+        let server = try ServerProcess(
+            arguments: ["serve", "--demo", "--data-dir", directory + "/data"] + Self.loopbackListeners,
+            environment: ["EDGE_ACCESS_LOG": log],
+            directory: directory
+        )
+        defer { server.stop() }
+        let https = try #require(server.port("https"))
+        for http in ["--http1.1", "--http2", "--http2"] {
+            let page = try Self.curl(
+                server,
+                "https://acme.localhost:\(https)/?q=1",
+                host: "acme.localhost",
+                port: https,
+                extra: [http, "--user-agent", "probe \"quoted\""]
+            )
+            #expect(page.status == 200)
+        }
+        #expect(
+            try Self.curl(server, "https://nobody.localhost:\(https)/", host: "nobody.localhost", port: https).status
+                == 404
+        )
+        let lines = try Self.waitForLines(in: log, count: 4)
+        #expect(lines[0].contains("\"GET /?q=1 HTTP/1.1\" 200 "))
+        #expect(lines[0].contains("\"probe \\\"quoted\\\"\""))
+        #expect(lines[0].contains("cache=miss") && lines[0].contains("tenant=") && lines[0].contains("duration_ms="))
+        #expect(lines[1].contains("\"GET /?q=1 HTTP/2.0\" 200 ") && lines[1].contains("cache=hit"))
+        #expect(lines[3].contains(" 404 ") && lines[3].contains("tenant=-"))
+
+        try FileManager.default.moveItem(atPath: log, toPath: log + ".1")
+        server.signal(SIGHUP)
+        #expect(server.waitForLog("reloaded"))
+        _ = try Self.curl(server, "https://acme.localhost:\(https)/", host: "acme.localhost", port: https)
+        #expect(try Self.waitForLines(in: log, count: 1).count == 1)
+        #expect(server.stop() == 0)
+    }
+
+    private static func waitForLines(in path: String, count: Int) throws -> [String] {
+        let deadline = ContinuousClock.now + .seconds(5)
+        var lines: [String] = []
+        while ContinuousClock.now < deadline {
+            lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            if lines.count >= count { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return lines
     }
 
     @Test func settingsComeFromTheFileAndEnvironmentAndBadOnesStopTheStart() throws {

@@ -18,6 +18,7 @@ public final class AccessLog: Sendable {
         var bytes: [UInt8] = []
         var dropped = 0
         var closed = false
+        var reopen = false
     }
 
     /// Past this, new lines are dropped until the writer catches up.
@@ -25,7 +26,8 @@ public final class AccessLog: Sendable {
 
     /// Where the log goes: a file path or `-` for standard output.
     public let destination: String
-    private let handle: FileHandle
+    /// Only the writer thread touches the handle once the log is open.
+    nonisolated(unsafe) private var handle: FileHandle
     private let pending = Mutex(Pending())
     private let wake = NSCondition()
     private let finished = Atomic(false)
@@ -55,6 +57,24 @@ public final class AccessLog: Sendable {
         let thread = Thread { [self] in self.writeLoop() }
         thread.name = "edge-access-log"
         thread.start()
+    }
+
+    /// Opens the destination again at the next write, after the file was moved away (log
+    /// rotation); lines queued meanwhile go to the new file.
+    public func reopen() {
+        self.pending.withLock { $0.reopen = true }
+    }
+
+    private static func open(_ destination: String) throws -> FileHandle {
+        if destination == "-" { return .standardOutput }
+        if !FileManager.default.fileExists(atPath: destination) {
+            FileManager.default.createFile(atPath: destination, contents: nil, attributes: [.posixPermissions: 0o640])
+        }
+        guard let handle = FileHandle(forWritingAtPath: destination) else {
+            throw AccessLogError(message: "cannot open the access log \(destination) for writing")
+        }
+        handle.seekToEndOfFile()
+        return handle
     }
 
     /// Queues one line; `line` has no newline.
@@ -89,12 +109,17 @@ public final class AccessLog: Sendable {
             self.wake.lock()
             _ = self.wake.wait(until: Date(timeIntervalSinceNow: 0.1))
             self.wake.unlock()
-            let (bytes, dropped, closed) = self.pending.withLock { pending in
+            let (bytes, dropped, closed, reopen) = self.pending.withLock { pending in
                 defer {
                     pending.bytes.removeAll(keepingCapacity: true)
                     pending.dropped = 0
+                    pending.reopen = false
                 }
-                return (pending.bytes, pending.dropped, pending.closed)
+                return (pending.bytes, pending.dropped, pending.closed, pending.reopen)
+            }
+            if reopen, self.destination != "-", let reopened = try? Self.open(self.destination) {
+                try? self.handle.close()
+                self.handle = reopened
             }
             if !bytes.isEmpty {
                 try? self.handle.write(contentsOf: bytes)

@@ -14,17 +14,21 @@ struct ConnectionContext: Sendable {
     var peerIsTrustedProxy: Bool
     /// The trusted networks, for walking `X-Forwarded-For`.
     var trustedProxies: TrustedProxies
+    /// Where responses are counted and logged.
+    var observer: ResponseObserver
 
     init(
         peerAddress: String?,
         serverName: String?,
         certificate: CertificateBundle?,
-        trustedProxies: TrustedProxies
+        trustedProxies: TrustedProxies,
+        observer: ResponseObserver = ResponseObserver()
     ) {
         self.peerAddress = peerAddress
         self.serverName = serverName
         self.certificate = certificate
         self.trustedProxies = trustedProxies
+        self.observer = observer
         self.peerIsTrustedProxy = peerAddress.map(trustedProxies.contains) ?? false
     }
 

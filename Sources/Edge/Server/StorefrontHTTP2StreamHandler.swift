@@ -61,6 +61,8 @@ final class StorefrontHTTP2StreamHandler: ChannelInboundHandler {
 
     private let connection: Connection
     private var state = State.idle
+    /// The request, for its access-log line; `nil` when the log is off.
+    private var logged: ResponseObserver.Request?
 
     init(connection: Connection) {
         self.connection = connection
@@ -172,6 +174,7 @@ final class StorefrontHTTP2StreamHandler: ChannelInboundHandler {
 
     private func dispatch(_ request: StorefrontRequest, context: ChannelHandlerContext) {
         self.state = .responding
+        self.logged = self.connection.context.observer.begin(request, version: "HTTP/2.0")
         let isHead = request.method == "HEAD"
         if self.connection.coveredAuthority.isMisdirected(request.authority, on: self.connection.context) {
             self.write(.misdirected, isHead: isHead, context: context)
@@ -210,6 +213,13 @@ final class StorefrontHTTP2StreamHandler: ChannelInboundHandler {
                 promise: nil
             )
         }
+        self.connection.context.observer.finish(
+            response,
+            bodyBytes: bodyless ? 0 : response.body.readableBytes,
+            request: self.logged,
+            peer: self.connection.context.peerAddress,
+            date: &self.connection.date
+        )
         // Flushing at once costs nothing extra: while the connection is reading, the multiplexer
         // holds stream flushes back until its read completes, so responses to one read share a
         // TLS record.

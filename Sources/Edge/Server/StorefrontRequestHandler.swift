@@ -39,6 +39,8 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
     /// Cache hits on HTTP/1.1 are flushed once per read burst, so pipelined hits share a TLS record.
     private var needsFlush = false
     private var date = HTTPDate()
+    /// The request in flight, for its access-log line; `nil` when the log is off.
+    private var logged: ResponseObserver.Request?
 
     init(
         responder: any StorefrontResponder,
@@ -133,6 +135,10 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
 
     private func dispatch(_ head: HTTPRequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
         let request = self.makeRequest(head, body: body)
+        self.logged = self.connection.observer.begin(
+            request,
+            version: head.version.major == 1 && head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1"
+        )
         let keepAlive = head.isKeepAlive && !self.quiescing
         let isHead = head.method == .HEAD
         if self.coveredAuthority.isMisdirected(request.authority, on: self.connection) {
@@ -209,6 +215,14 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
         if !isHead, response.body.readableBytes > 0 {
             context.write(Self.wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
         }
+        self.connection.observer.finish(
+            response,
+            bodyBytes: isHead ? 0 : response.body.readableBytes,
+            request: self.logged,
+            peer: self.connection.peerAddress,
+            date: &self.date
+        )
+        self.logged = nil
         if keepAlive {
             self.state = .idle
             self.scheduleTimeout(self.limits.idleTimeout, context: context)

@@ -21,7 +21,7 @@ import Synchronization
 /// grace period, then closes what is left.
 public final class StorefrontServer: Sendable {
     /// Where to listen and what to allow.
-    public struct Configuration: Sendable, Hashable {
+    public struct Configuration: Sendable {
         /// The HTTPS listener's host.
         public var host: String
         /// The HTTPS listener's port; 0 picks a free one (see ``StorefrontServer/port``).
@@ -38,6 +38,8 @@ public final class StorefrontServer: Sendable {
         public var limits: Limits
         /// The peers whose `X-Forwarded-For` and `X-Forwarded-Host` are believed.
         public var trustedProxies: TrustedProxies
+        /// Where every response is logged, if anywhere.
+        public var accessLog: AccessLog?
 
         private var redirectHost: String?
         private var redirectPort: Int
@@ -47,7 +49,8 @@ public final class StorefrontServer: Sendable {
             port: Int,
             redirectListener: (host: String, port: Int)? = nil,
             limits: Limits = Limits(),
-            trustedProxies: TrustedProxies = .none
+            trustedProxies: TrustedProxies = .none,
+            accessLog: AccessLog? = nil
         ) {
             self.host = host
             self.port = port
@@ -55,18 +58,19 @@ public final class StorefrontServer: Sendable {
             self.redirectPort = redirectListener?.port ?? 0
             self.limits = limits
             self.trustedProxies = trustedProxies
+            self.accessLog = accessLog
         }
     }
 
     /// What a reload can change on a running server.
     final class ReloadableSettings: Sendable {
-        private let state: Mutex<TrustedProxies>
+        private let state: Mutex<(trustedProxies: TrustedProxies, accessLog: AccessLog?)>
 
-        init(trustedProxies: TrustedProxies) {
-            self.state = Mutex(trustedProxies)
+        init(trustedProxies: TrustedProxies, accessLog: AccessLog?) {
+            self.state = Mutex((trustedProxies, accessLog))
         }
 
-        var trustedProxies: TrustedProxies {
+        var current: (trustedProxies: TrustedProxies, accessLog: AccessLog?) {
             get { self.state.withLock { $0 } }
             set { self.state.withLock { $0 = newValue } }
         }
@@ -148,14 +152,17 @@ public final class StorefrontServer: Sendable {
         let sslContext = try NIOSSLContext(configuration: tlsConfiguration)
         let limits = configuration.limits
         let tracker = ConnectionTracker(maxConnections: limits.maxConnections)
-        let reloadable = ReloadableSettings(trustedProxies: configuration.trustedProxies)
+        let reloadable = ReloadableSettings(
+            trustedProxies: configuration.trustedProxies,
+            accessLog: configuration.accessLog
+        )
 
         let https = try await Self.bootstrap(group: group, tracker: tracker, limits: limits) { channel in
             try Self.configureHTTPS(
                 channel,
                 sslContext: sslContext,
                 certificates: certificates,
-                trustedProxies: reloadable.trustedProxies,
+                reloadable: reloadable.current,
                 limits: limits,
                 metrics: metrics,
                 responder: responder,
@@ -202,9 +209,10 @@ public final class StorefrontServer: Sendable {
         )
     }
 
-    /// Applies new trusted proxies to connections accepted from now on; open ones keep theirs.
-    public func reload(trustedProxies: TrustedProxies) {
-        self.reloadable.trustedProxies = trustedProxies
+    /// Applies new trusted proxies and access log to connections accepted from now on; open
+    /// ones keep theirs.
+    public func reload(trustedProxies: TrustedProxies, accessLog: AccessLog?) {
+        self.reloadable.current = (trustedProxies, accessLog)
     }
 
     /// Stops accepting, lets requests in flight finish for up to `gracePeriod`, then closes every connection.
@@ -260,7 +268,7 @@ public final class StorefrontServer: Sendable {
         _ channel: any Channel,
         sslContext: NIOSSLContext,
         certificates: CertificateStore?,
-        trustedProxies: TrustedProxies,
+        reloadable: (trustedProxies: TrustedProxies, accessLog: AccessLog?),
         limits: Limits,
         metrics: EdgeMetrics?,
         responder: any StorefrontResponder,
@@ -287,7 +295,8 @@ public final class StorefrontServer: Sendable {
                     peerAddress: peerAddress,
                     serverName: serverName.value,
                     certificate: certificates?.certificate(forServerName: serverName.value),
-                    trustedProxies: trustedProxies
+                    trustedProxies: reloadable.trustedProxies,
+                    observer: ResponseObserver(metrics: metrics, accessLog: reloadable.accessLog)
                 )
                 switch result {
                 case .negotiated("h2"):

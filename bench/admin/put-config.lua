@@ -1,0 +1,34 @@
+-- wrk script: PUT /api/tenants/{id}/config/branding with a new colour every time, rotating over
+-- the tenant ids given after `--`, authenticated with the token in $EDGE_TOKEN.
+-- wrk -t2 -c32 -d10s --latency -s put-config.lua https://127.0.0.1:9443 -- <id> <id> ...
+local ids = {}
+local counter = 0
+
+function init(args)
+  for _, id in ipairs(args) do
+    ids[#ids + 1] = id
+  end
+  counter = math.random(0, 1000000)
+end
+
+function request()
+  counter = counter + 1
+  local id = ids[(counter % #ids) + 1]
+  local colour = string.format("#%06x", (counter * 2654435761) % 16777216)
+  local body = '{"companyName":"Bench Store","colors":{"primary":"' .. colour .. '"}}'
+  return wrk.format("PUT", "/api/tenants/" .. id .. "/config/branding", {
+    ["Authorization"] = "Bearer " .. os.getenv("EDGE_TOKEN"),
+    ["Content-Type"] = "application/json",
+    ["Host"] = "localhost",
+  }, body)
+end
+
+local errors = 0
+function response(status, headers, body)
+  if status ~= 200 then
+    errors = errors + 1
+    if errors <= 3 then
+      io.stderr:write("status " .. status .. ": " .. body .. "\n")
+    end
+  end
+end
