@@ -73,7 +73,7 @@ public final class StorefrontService: StorefrontResponder {
     let metrics: EdgeMetrics
     /// Shoppers' `POST`s per client address: each one is a durable write.
     let postLimiter: RateLimiter
-    private let renderers = Mutex<[UUID: RendererSlot]>([:])
+    private let renderers = Mutex<(slots: [UUID: RendererSlot], clock: UInt64)>(([:], 0))
 
     /// Creates the service over the tenant store.
     ///
@@ -369,24 +369,40 @@ public final class StorefrontService: StorefrontResponder {
     private struct RendererSlot {
         var version: UInt64
         var task: Task<Renderer, any Error>
+        var lastUsed: UInt64
     }
 
+    /// The most renderers kept at once. A renderer holds the tenant's catalog and compiled theme,
+    /// and is only needed on a cache miss, so with many tenants the ones used least recently
+    /// are dropped (and rebuilt from the store if needed) to keep memory bounded.
+    static let maximumRenderers = 256
+
+    /// How many renderers are kept now.
+    var rendererCount: Int { self.renderers.withLock { $0.slots.count } }
+
     func renderer(for tenant: Tenant) async throws -> Renderer {
-        let task = self.renderers.withLock { slots -> Task<Renderer, any Error> in
-            if let slot = slots[tenant.id], slot.version == tenant.contentVersion {
+        let task = self.renderers.withLock { state -> Task<Renderer, any Error> in
+            state.clock += 1
+            if let slot = state.slots[tenant.id], slot.version == tenant.contentVersion {
+                state.slots[tenant.id]?.lastUsed = state.clock
                 return slot.task
             }
+            if state.slots[tenant.id] == nil, state.slots.count >= Self.maximumRenderers,
+                let leastRecent = state.slots.min(by: { $0.value.lastUsed < $1.value.lastUsed })?.key
+            {
+                state.slots[leastRecent] = nil
+            }
             let task = Task { try await self.buildRenderer(for: tenant) }
-            slots[tenant.id] = RendererSlot(version: tenant.contentVersion, task: task)
+            state.slots[tenant.id] = RendererSlot(version: tenant.contentVersion, task: task, lastUsed: state.clock)
             return task
         }
         do {
             return try await task.value
         } catch {
             // A failed build is not kept, so the next request tries again.
-            self.renderers.withLock { slots in
-                if slots[tenant.id]?.version == tenant.contentVersion {
-                    slots[tenant.id] = nil
+            self.renderers.withLock { state in
+                if state.slots[tenant.id]?.version == tenant.contentVersion {
+                    state.slots[tenant.id] = nil
                 }
             }
             throw error
