@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""`bench/run admin`: the admin API's two targets from issue 5, against a real `edge serve`.
+
+1. Configuration PUTs (validated, durable, cache invalidated, audited) with 32 concurrent
+   clients: wrk with put-config.lua over 32 keep-alive connections, p50/p99 from wrk's
+   latency distribution; the target is p99 < 5 ms (the plan's own bound is 500 ms).
+2. Create + provision a tenant to its first served page: POST /api/provision/store?wait=true,
+   then GET the new store's home page over a new TLS connection, timed end to end by one
+   client; the target is < 100 ms (the plan: 5 minutes).
+
+bench/run builds the binary, makes the work directory and starts this script in a process
+group of its own; every process this script starts is stopped by PID when it returns.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PUT_CLIENTS = 32
+
+
+def log(message):
+    print(f"admin-bench: {message}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    def __init__(self, binary, work):
+        self.binary, self.work = binary, work
+        self.https, self.admin = free_port(), free_port()
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [self.binary, "serve", "--data-dir", "data", "--listen", f"127.0.0.1:{self.https}",
+             "--http-listen", f"127.0.0.1:{free_port()}", "--admin-listen", f"127.0.0.1:{self.admin}",
+             "--platform-domain", "bench.test"],
+            cwd=self.work, stdout=subprocess.PIPE, stderr=open(os.path.join(self.work, "edge.log"), "w"), text=True)
+        for line in self.process.stdout:
+            if line.startswith("admin:"):
+                return self
+        raise RuntimeError("edge serve exited before it listened; see edge.log")
+
+    def __exit__(self, *_):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def token(self):
+        return subprocess.run([self.binary, "token", "--data-dir", "data", "--role", "platform-admin"],
+                              cwd=self.work, capture_output=True, text=True, check=True).stdout.strip()
+
+    def context(self):
+        context = ssl.create_default_context(cafile=os.path.join(self.work, "certs", "dev-ca.pem"))
+        context.check_hostname = False
+        return context
+
+
+class Admin:
+    """One keep-alive HTTPS connection to the admin API."""
+
+    def __init__(self, server, token):
+        self.connection = http.client.HTTPSConnection("127.0.0.1", server.admin, context=server.context())
+        self.token = token
+
+    def call(self, method, path, body=None):
+        self.connection.request(method, path, body=None if body is None else json.dumps(body),
+                                headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
+        response = self.connection.getresponse()
+        payload = response.read()
+        return response.status, json.loads(payload) if payload else None
+
+
+def page(server, host):
+    """GET / on a new TLS connection with SNI for `host`, as a shopper's browser would."""
+    connection = http.client.HTTPSConnection("127.0.0.1", server.https, context=server.context())
+    connection.sock = server.context().wrap_socket(socket.create_connection(("127.0.0.1", server.https)),
+                                                   server_hostname=host)
+    connection.request("GET", "/", headers={"Host": host})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, body
+
+
+def wrk_latency(output, percentile):
+    match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)", output, re.M)
+    if not match:
+        return None
+    value, unit = float(match.group(1)), match.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def bench_config_puts(server, admin, seconds):
+    ids = []
+    for index in range(PUT_CLIENTS):
+        status, created = admin.call("POST", "/api/tenants", {"companyName": f"Put {index}", "subdomain": f"put{index}"})
+        if status != 201:
+            raise RuntimeError(f"creating a tenant answered {status}: {created}")
+        ids.append(created["tenant"]["id"])
+    env = dict(os.environ, EDGE_TOKEN=admin.token)
+    rounds = []
+    for number in range(3):
+        output = subprocess.run(
+            ["wrk", "-t2", f"-c{PUT_CLIENTS}", f"-d{seconds}s", "--latency", "-s", os.path.join(HERE, "put-config.lua"),
+             f"https://127.0.0.1:{server.admin}", "--"] + ids,
+            env=env, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+        errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+        rounds.append({"rps": rps, "p50_ms": wrk_latency(output, 50), "p99_ms": wrk_latency(output, 99),
+                       "errors": int(errors.group(1)) if errors else 0})
+        log(f"config PUT round {number + 1}/3: {rps:,.0f}/s, p50 {rounds[-1]['p50_ms']:.2f} ms, "
+            f"p99 {rounds[-1]['p99_ms']:.2f} ms, {rounds[-1]['errors']} errors")
+    # The last write is what the storefront shows: the cache was invalidated, not waited out.
+    status, _ = admin.call("PUT", f"/api/tenants/{ids[0]}/config/branding",
+                           {"companyName": "Invalidated", "colors": {"primary": "#123456"}})
+    served = page(server, "put0.bench.test")[1].decode()
+    return rounds, status == 200 and "Invalidated" in served
+
+
+def bench_provisioning(server, admin, count):
+    timings, failures = [], 0
+    for index in range(count):
+        host = f"new{index}.bench.test"
+        started = time.perf_counter()
+        status, body = admin.call("POST", "/api/provision/store?wait=true",
+                                  {"companyName": f"New Store {index}", "subdomain": f"new{index}"})
+        served, _ = page(server, host)
+        elapsed = (time.perf_counter() - started) * 1000
+        if status not in (200, 201, 202) or served != 200:
+            failures += 1
+            log(f"provision {index}: API {status} {body}, page {served}")
+            continue
+        timings.append(elapsed)
+    return timings, failures
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--quick", action="store_true")
+    arguments = parser.parse_args()
+    seconds = 3 if arguments.quick else 10
+    with Server(os.path.join(arguments.bin, "edge"), arguments.work) as server:
+        admin = Admin(server, server.token())
+        log("config PUTs with 32 concurrent clients...")
+        rounds, invalidated = bench_config_puts(server, admin, seconds)
+        log("create + provision to first served page...")
+        timings, failures = bench_provisioning(server, admin, 10 if arguments.quick else 30)
+    p99s = sorted(r["p99_ms"] for r in rounds)
+    result = {
+        "config_put_rps": statistics.median(r["rps"] for r in rounds),
+        "config_put_p50_ms": statistics.median(r["p50_ms"] for r in rounds),
+        "config_put_p99_ms": statistics.median(p99s),
+        "config_put_errors": sum(r["errors"] for r in rounds),
+        "config_put_invalidates_cache": invalidated,
+        "provision_to_first_page_p50_ms": statistics.median(timings) if timings else None,
+        "provision_to_first_page_max_ms": max(timings) if timings else None,
+        "provision_failures": failures,
+        "rounds": rounds,
+        "targets": {"config_put_p99_ms": 5, "provision_to_first_page_ms": 100},
+    }
+    print(f"config PUT, 32 clients: {result['config_put_rps']:,.0f}/s, p50 {result['config_put_p50_ms']:.2f} ms, "
+          f"p99 {result['config_put_p99_ms']:.2f} ms (target < 5 ms: "
+          f"{'pass' if result['config_put_p99_ms'] < 5 else 'FAIL'}), {result['config_put_errors']} errors, "
+          f"cache invalidated: {invalidated}")
+    if timings:
+        print(f"create + provision → first page: p50 {result['provision_to_first_page_p50_ms']:.1f} ms, "
+              f"max {result['provision_to_first_page_max_ms']:.1f} ms over {len(timings)} tenants (target < 100 ms: "
+              f"{'pass' if result['provision_to_first_page_p50_ms'] < 100 else 'FAIL'}), {failures} failures")
+    with open(arguments.out, "w") as out:
+        json.dump(result, out, indent=2)
+
+
+if __name__ == "__main__":
+    main()
