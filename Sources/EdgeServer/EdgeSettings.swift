@@ -33,6 +33,10 @@ struct EdgeSettings: Sendable, Equatable {
     var http2MaxConcurrentStreams = 100
     var shopperPostBurst = 10
     var shopperPostsPerMinute = 30
+    var adminCredentialBurst = 200
+    var adminCredentialPerSecond = 100
+    var adminAddressBurst = 400
+    var adminAddressPerSecond = 200
 
     /// The settings `SIGHUP` can change without a restart; the others need one.
     struct Reloadable: Equatable {
@@ -43,6 +47,16 @@ struct EdgeSettings: Sendable, Equatable {
 
     var reloadable: Reloadable {
         Reloadable(logLevel: self.logLevel, accessLog: self.accessLog, trustedProxies: self.trustedProxies)
+    }
+
+    /// The admin API's rate limits.
+    var adminAPI: AdminAPI.Configuration {
+        AdminAPI.Configuration(
+            credentialBurst: self.adminCredentialBurst,
+            credentialRatePerSecond: Double(self.adminCredentialPerSecond),
+            addressBurst: self.adminAddressBurst,
+            addressRatePerSecond: Double(self.adminAddressPerSecond)
+        )
     }
 
     /// The server's connection limits.
@@ -171,6 +185,30 @@ struct EdgeSettings: Sendable, Equatable {
             reader,
             "shopperPosts.perMinute",
             default: self.shopperPostsPerMinute,
+            in: 1...1_000_000
+        )
+        self.adminCredentialBurst = try Self.int(
+            reader,
+            "adminRateLimit.credentialBurst",
+            default: self.adminCredentialBurst,
+            in: 1...1_000_000
+        )
+        self.adminCredentialPerSecond = try Self.int(
+            reader,
+            "adminRateLimit.credentialPerSecond",
+            default: self.adminCredentialPerSecond,
+            in: 1...1_000_000
+        )
+        self.adminAddressBurst = try Self.int(
+            reader,
+            "adminRateLimit.addressBurst",
+            default: self.adminAddressBurst,
+            in: 1...1_000_000
+        )
+        self.adminAddressPerSecond = try Self.int(
+            reader,
+            "adminRateLimit.addressPerSecond",
+            default: self.adminAddressPerSecond,
             in: 1...1_000_000
         )
     }

@@ -182,7 +182,7 @@ struct ServeCommand: AsyncParsableCommand {
         let adminServer = try await AdminServer.start(
             host: admin.host,
             port: admin.port,
-            api: AdminAPI(data: tenantData, tokens: tokens, storefront: service),
+            api: AdminAPI(data: tenantData, tokens: tokens, storefront: service, configuration: settings.adminAPI),
             tlsConfiguration: certificateStore.makeServerConfiguration(),
             registry: registry,
             beforeScrape: { metrics.publish(cache) },
