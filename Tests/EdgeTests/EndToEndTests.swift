@@ -170,4 +170,51 @@ struct EndToEndTests {
             #expect(withPort.status == 200)
         }
     }
+
+    @Test func concurrentRequestsToManyTenantsNeverMix() async throws {
+        try await Self.withEdge { edge in
+            let names = (0..<12).map { "Isolated Store \($0) Q\($0 * 7919)Z" }
+            for (index, name) in names.enumerated() {
+                _ = try await edge.data.tenants.create(companyName: name, subdomain: "iso\(index)")
+            }
+            let port = edge.server.port
+            let output = NSTemporaryDirectory() + "isolation-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: output) }
+            for http2 in [false, true] {
+                // One curl with 72 transfers in parallel: 6 rounds over the 12 stores, mixing pages.
+                var arguments = [
+                    "--silent", "--show-error", "--cacert", edge.caPath, "--parallel", "--parallel-max", "24",
+                    http2 ? "--http2" : "--http1.1",
+                ]
+                for index in names.indices {
+                    arguments += ["--resolve", "iso\(index).localhost:\(port):127.0.0.1"]
+                }
+                for round in 0..<6 {
+                    for index in names.indices {
+                        let path = ["/", "/search?q=x", "/cart", "/robots.txt"][(round + index) % 4]
+                        arguments += [
+                            "--output", "\(output)/\(http2)-\(round)-\(index)",
+                            "https://iso\(index).localhost:\(port)\(path)",
+                        ]
+                    }
+                }
+                let outcome = try runProcess("/usr/bin/curl", arguments)
+                #expect(outcome.status == 0, "\(outcome.errors)")
+                for round in 0..<6 {
+                    for index in names.indices {
+                        let body = try String(contentsOfFile: "\(output)/\(http2)-\(round)-\(index)", encoding: .utf8)
+                        let others = names.indices.filter { $0 != index && body.contains(names[$0]) }
+                        #expect(others.isEmpty, "iso\(index) showed \(others.map { names[$0] })")
+                        #expect(!body.contains("Acme Optics") && !body.contains("Glow Botanics"))
+                        if ((round + index) % 4) != 3 {
+                            #expect(body.contains(names[index]), "iso\(index) round \(round) lacks its own name")
+                        } else {
+                            #expect(body.contains("iso\(index).localhost"), "robots.txt of iso\(index)")
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

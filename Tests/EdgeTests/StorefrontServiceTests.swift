@@ -178,6 +178,20 @@ import Testing
         }
     }
 
+    @Test func theApexRedirectsToWWWWhenTheTenantChoseWWW() async throws {
+        try await self.withService { service, data in
+            _ = try await data.tenants.create(
+                companyName: "Canonical WWW",
+                subdomain: "canonical",
+                customDomains: ["www.canonical.test"]
+            )
+            let response = await service.respond(to: Self.request("canonical.test", "/cart"))
+            #expect(response.status == 301)
+            #expect(Self.header("Location", response) == "https://www.canonical.test/cart")
+            #expect(await service.respond(to: Self.request("www.canonical.test")).status == 200)
+        }
+    }
+
     // MARK: - Routes
 
     @Test func everyRouteAnswers() async throws {

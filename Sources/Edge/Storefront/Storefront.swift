@@ -208,10 +208,12 @@ public final class StorefrontService: StorefrontResponder {
             tenant = try await self.data.tenants.tenant(subdomain: label)
         case .candidateCustomDomain(let name):
             tenant = try await self.data.tenants.tenant(domain: name.value)
-            if tenant == nil, name.isWWW, let apex = name.wwwCounterpart,
-                let owner = try await self.data.tenants.tenant(domain: apex.value), owner.status == .active
+            // The www/apex pair: a tenant registers the one it wants as canonical, and the
+            // other one redirects to it (www. to the apex, or the apex to www.).
+            if tenant == nil, let counterpart = name.wwwCounterpart,
+                let owner = try await self.data.tenants.tenant(domain: counterpart.value), owner.status == .active
             {
-                return .redirect(apex)
+                return .redirect(counterpart)
             }
         }
         guard let tenant else {
