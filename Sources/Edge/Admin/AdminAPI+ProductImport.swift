@@ -24,6 +24,11 @@ extension AdminAPI {
     /// The most products one import may carry.
     static let maximumImportLines = CatalogRepository.maximumProductsPerBatch
 
+    static let tooManyLines = AdminProblem(
+        status: .contentTooLarge,
+        detail: "an import may have at most \(maximumImportLines) products; split the file"
+    )
+
     /// A problem in one field of one line.
     struct ImportFieldError: Encodable, Sendable, Hashable {
         var pointer: String
@@ -79,12 +84,6 @@ extension AdminAPI {
         case .csv: lines = try Self.csvLines(body.readableBytesView)
         }
         guard !lines.isEmpty else { throw AdminProblem.badRequest("the body has no products") }
-        guard lines.count <= Self.maximumImportLines else {
-            throw AdminProblem(
-                status: .contentTooLarge,
-                detail: "an import may have at most \(Self.maximumImportLines) products; split the file"
-            )
-        }
 
         var failed: [ImportLineError] = []
         var valid: [Product] = []
@@ -171,11 +170,7 @@ extension AdminAPI {
         for (index, text) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             let data = Data(text.last == UInt8(ascii: "\r") ? text.dropLast() : text[...])
             guard data.contains(where: { !Self.isJSONWhitespace($0) }) else { continue }
-            guard lines.count < Self.maximumImportLines else {
-                // One past the limit is enough to refuse the body; parsing the rest is wasted work.
-                lines.append(ImportLine(line: index + 1, product: .failure(ProblemReport(problems: []))))
-                break
-            }
+            guard lines.count < Self.maximumImportLines else { throw Self.tooManyLines }
             lines.append(ImportLine(line: index + 1, product: Self.product(fromJSON: data)))
         }
         return lines
@@ -240,7 +235,8 @@ extension AdminAPI {
         }
         guard let header = records.first else { return [] }
         let columns = try Self.csvColumns(header.fields)
-        return records.dropFirst().prefix(Self.maximumImportLines + 1).map { record in
+        guard records.count - 1 <= Self.maximumImportLines else { throw Self.tooManyLines }
+        return records.dropFirst().map { record in
             ImportLine(line: record.line, product: Self.product(fromCSV: record.fields, columns: columns))
         }
     }
