@@ -101,6 +101,12 @@ public struct AdminAPI: Sendable {
             .add(middleware: AdminAuditMiddleware(audit: self.data.audit))
         self.registerTenantRoutes(on: api)
         self.registerConfigurationRoutes(on: api)
+        self.registerTemplateRoutes(on: api)
+        self.registerCatalogRoutes(on: api)
+        self.registerDomainRoutes(on: api)
+        self.registerAPIKeyRoutes(on: api)
+        self.registerShopperDataRoutes(on: api)
+        self.registerAuditRoutes(on: api)
     }
 }
 

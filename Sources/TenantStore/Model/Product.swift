@@ -58,6 +58,15 @@ public struct Product: Sendable, Hashable, Codable, Identifiable {
         self.updatedAt = updatedAt
     }
 
+    /// What the catalog would refuse in this product, located from the product itself (e.g.
+    /// `/priceMinor`); empty when it would be accepted. Lets an importer report every invalid
+    /// line of a file before it writes any of them.
+    public var validationProblems: [ValidationProblem] {
+        var problems = ProblemList()
+        self.validate(at: .root, into: &problems)
+        return problems.problems
+    }
+
     func validate(at pointer: JSONPointer, into problems: inout ProblemList) {
         problems.check(self.slug, .slug, at: pointer.appending("slug"))
         problems.check(self.name, .text(maxLength: 200), at: pointer.appending("name"))
