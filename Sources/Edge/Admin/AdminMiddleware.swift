@@ -88,7 +88,8 @@ struct AdminAuditMiddleware: RouterMiddleware {
                 action: "\(request.method.rawValue) \(context.endpointPath ?? request.uri.path)",
                 target: String(request.uri.path.prefix(500)),
                 tenantId: tenant,
-                requestId: context.id,
+                // `context.id` traps when the log handler drops metadata; read it optionally.
+                requestId: context.logger[metadataKey: "hb.request.id"]?.description,
                 clientAddress: context.clientAddress,
                 outcome: outcome
             )
