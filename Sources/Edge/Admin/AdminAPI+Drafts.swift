@@ -29,8 +29,8 @@ extension AdminAPI {
         api.put("tenants/:id/draft/template") { request, context in
             let id = try Self.tenantID(context, .write)
             let body = try await Self.decode(DraftTemplate.self, from: request, context: context)
-            let saved = try? await self.data.templates.template(body.name, tenant: id)
-            guard saved != nil || self.storefront.themes.theme(named: body.name) != nil else {
+            let saved = try await self.data.templates.list(tenant: id).contains { $0.name == body.name }
+            guard saved || self.storefront.themes.theme(named: body.name) != nil else {
                 throw AdminProblem.unprocessable(
                     "no such template",
                     errors: [

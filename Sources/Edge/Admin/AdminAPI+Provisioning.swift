@@ -185,6 +185,8 @@ extension AdminAPI {
                 try await self.data.catalog.saveProducts(products.map(\.product), tenant: id)
             }
         } catch {
+            // Best effort: the caller needs the original error; a tenant this leaves behind is
+            // listed like any other and can be deleted.
             _ = try? await self.data.tenants.delete(id)
             throw error
         }
@@ -203,7 +205,7 @@ extension AdminAPI {
         }
         let finished = await self.provisioner.run(job)
         result.job = finished
-        result.tenant = (try? await self.data.tenants.tenant(id)) ?? created.tenant
+        result.tenant = try await self.data.tenants.tenant(id)
         return try Self.json(result, status: .created, headers: headers)
     }
 

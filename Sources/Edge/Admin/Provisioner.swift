@@ -116,29 +116,34 @@ final class Provisioner: Sendable {
                 job.status = .succeeded
                 job.finishedAt = Date()
             }
-            do {
-                try await self.save(job)
-            } catch {
-                // The job keeps running; the next step's save, or a restart, records it.
-                self.logger.info(
-                    "provisioning job not saved",
-                    metadata: Self.metadata(job).merging(["error.message": "\(error)"]) { $1 }
-                )
-            }
+            await self.saveReporting(job)
         }
         switch job.status {
         case .failed:
-            try? await self.save(job)
+            await self.saveReporting(job)
             self.logger.info("provisioning job failed", metadata: Self.metadata(job))
         case .running:
             // Every step had succeeded before a restart interrupted the final save.
             job.status = .succeeded
             job.finishedAt = Date()
-            try? await self.save(job)
+            await self.saveReporting(job)
         case .succeeded:
             break
         }
         return job
+    }
+
+    /// Saves the job, logging a failure: the job keeps running, and the next save (or a restart,
+    /// which finds the last saved state) records it.
+    private func saveReporting(_ job: ProvisioningJob) async {
+        do {
+            try await self.save(job)
+        } catch {
+            self.logger.info(
+                "provisioning job not saved",
+                metadata: Self.metadata(job).merging(["error.message": "\(error)"]) { $1 }
+            )
+        }
     }
 
     private func save(_ job: ProvisioningJob) async throws {

@@ -253,6 +253,7 @@ public final class WebhookDispatcher: Sendable {
                 return
             }
             if let due = delivery.nextAttemptAt, due > Date() {
+                // Nothing cancels delivery tasks: a thrown cancellation could only end the pause early.
                 try? await Task.sleep(for: .milliseconds(Int(due.timeIntervalSinceNow * 1000)))
             }
             guard let webhook = try await self.webhookRecord(pending.webhookId) else {

@@ -53,7 +53,7 @@ extension StorefrontService {
     func previewTheme(tenant: UUID, draftTemplate: String?) async throws -> Theme {
         if let name = draftTemplate {
             let template: Template
-            if let saved = try? await self.data.templates.template(name, tenant: tenant) {
+            if let saved = try await self.data.templates.list(tenant: tenant).first(where: { $0.name == name }) {
                 template = saved
             } else {
                 guard self.themes.theme(named: name) != nil else {
