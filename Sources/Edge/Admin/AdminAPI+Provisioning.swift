@@ -79,6 +79,15 @@ extension AdminAPI {
         var templates: [String]
     }
 
+    /// Picks up the work a previous process left unfinished: every provisioning job left
+    /// `running` is resumed from its last completed step (or failed with "interrupted by
+    /// restart" when a restart already interrupted it once), and every pending webhook delivery
+    /// is sent again. Call once at start, before serving.
+    public func resumeInterruptedJobs() async throws {
+        try await self.provisioner.resumeInterrupted()
+        try await self.webhooks.resumePending()
+    }
+
     func registerProvisioningRoutes(on api: RouterGroup<AdminRequestContext>) {
         api.post("tenants/:id/provision") { request, context in
             let id = try Self.tenantID(context, .write)

@@ -78,15 +78,6 @@ public struct AdminAPI: Sendable {
         }
     }
 
-    /// Picks up the work a previous process left unfinished: every provisioning job left
-    /// `running` is resumed from its last completed step (or failed with "interrupted by
-    /// restart" when a restart already interrupted it once), and every pending webhook delivery
-    /// is sent again. Call once at start, before serving.
-    public func resumeInterruptedJobs() async throws {
-        try await self.provisioner.resumeInterrupted()
-        try await self.webhooks.resumePending()
-    }
-
     /// Adds the `/api` routes to `router`.
     public func register(on router: Router<AdminRequestContext>) {
         let addressLimiter = RateLimiter(
