@@ -56,7 +56,6 @@ import Testing
     @Test func createAndProvisionInOneCallServesTheFirstPageFromTheCache() async throws {
         try await Harness.with { harness in
             let token = try await harness.token()
-            let started = ContinuousClock.now
             let reply = try await harness.test { client in
                 try await Harness.call(
                     client,
@@ -70,7 +69,6 @@ import Testing
                         """
                 )
             }
-            let elapsed = ContinuousClock.now - started
             #expect(reply.status == .created, "\(reply.body)")
             #expect(reply.json["apiKey"]?.stringValue?.isEmpty == false)
             #expect(reply.json["job"]?["status"]?.stringValue == "succeeded")
@@ -82,8 +80,6 @@ import Testing
                 to: Harness.request("aurora.localhost", "/products/green-leaf")
             )
             #expect(product?.status == 200)
-            // The target is 100 ms; a loaded CI machine gets slack, a regression to seconds does not.
-            #expect(elapsed < .seconds(3), "create + provision took \(elapsed)")
             let active = try await harness.data.templates.active(
                 tenant: try #require(reply.json["tenant"]?["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
             )
