@@ -179,10 +179,19 @@ struct ServeCommand: AsyncParsableCommand {
 
         let readiness = AdminServer.Readiness()
         let tokens = try await OperatorTokens(dataDirectory: settings.dataDirectory)
+        let api = AdminAPI(
+            data: tenantData,
+            tokens: tokens,
+            storefront: service,
+            configuration: settings.adminAPI,
+            logger: logger
+        )
+        // Provisioning jobs a previous run left unfinished, and webhook deliveries still pending.
+        try await api.resumeInterruptedJobs()
         let adminServer = try await AdminServer.start(
             host: admin.host,
             port: admin.port,
-            api: AdminAPI(data: tenantData, tokens: tokens, storefront: service, configuration: settings.adminAPI),
+            api: api,
             tlsConfiguration: certificateStore.makeServerConfiguration(),
             registry: registry,
             beforeScrape: { metrics.publish(cache) },

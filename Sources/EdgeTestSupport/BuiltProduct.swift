@@ -50,3 +50,16 @@ package func runProcess(_ executable: String, _ arguments: [String]) throws -> P
         errors: String(decoding: errorData, as: UTF8.self)
     )
 }
+
+/// Runs blocking work (waiting for a child process, polling a log) on a thread of its own.
+///
+/// Swift's cooperative pool has one thread per core, two on this machine: a test that blocks
+/// one of them for seconds starves every other test's tasks, and timing assertions elsewhere
+/// fail for no fault of their own.
+package func offPool<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Swift.Result { try body() })
+        }
+    }
+}

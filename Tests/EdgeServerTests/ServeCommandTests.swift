@@ -35,7 +35,11 @@ struct ServeCommandTests {
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n").trimmingCharacters(in: .newlines))
     }
 
-    @Test func demoStoresAdminHealthReadinessAndMetrics() throws {
+    @Test func demoStoresAdminHealthReadinessAndMetrics() async throws {
+        try await offPool { try Self.demoStoresAdminHealthReadinessAndMetricsBody() }
+    }
+
+    private static func demoStoresAdminHealthReadinessAndMetricsBody() throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let server = try ServerProcess(
@@ -76,7 +80,11 @@ struct ServeCommandTests {
         #expect(server.stop() == 0)
     }
 
-    @Test func theAccessLogHasALinePerResponseAndIsReopenedOnReload() throws {
+    @Test func theAccessLogHasALinePerResponseAndIsReopenedOnReload() async throws {
+        try await offPool { try Self.theAccessLogHasALinePerResponseAndIsReopenedOnReloadBody() }
+    }
+
+    private static func theAccessLogHasALinePerResponseAndIsReopenedOnReloadBody() throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = directory + "/access.log"
@@ -127,7 +135,11 @@ struct ServeCommandTests {
         return lines
     }
 
-    @Test func settingsComeFromTheFileAndEnvironmentAndBadOnesStopTheStart() throws {
+    @Test func settingsComeFromTheFileAndEnvironmentAndBadOnesStopTheStart() async throws {
+        try await offPool { try Self.settingsComeFromTheFileAndEnvironmentAndBadOnesStopTheStartBody() }
+    }
+
+    private static func settingsComeFromTheFileAndEnvironmentAndBadOnesStopTheStartBody() throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try "platformDomain: file.test\ncacheMb: 8\n".write(
@@ -151,7 +163,11 @@ struct ServeCommandTests {
         #expect(bad.errors.contains("setting config: cannot read"))
     }
 
-    @Test func sighupReloadsWithoutDroppingAConnectionAndSessionsResume() throws {
+    @Test func sighupReloadsWithoutDroppingAConnectionAndSessionsResume() async throws {
+        try await offPool { try Self.sighupReloadsWithoutDroppingAConnectionAndSessionsResumeBody() }
+    }
+
+    private static func sighupReloadsWithoutDroppingAConnectionAndSessionsResumeBody() throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try "trustedProxies: []\n".write(toFile: directory + "/edge.yaml", atomically: true, encoding: .utf8)

@@ -32,7 +32,7 @@ struct EndToEndTests {
             _ path: String = "/",
             http2: Bool = false,
             headers: [String] = []
-        ) throws -> (status: Int, headers: [String: String], body: String) {
+        ) async throws -> (status: Int, headers: [String: String], body: String) {
             let port = self.server.port
             var arguments = [
                 "--silent", "--show-error", "--cacert", self.caPath, "--resolve", "\(host):\(port):127.0.0.1",
@@ -40,7 +40,8 @@ struct EndToEndTests {
             ]
             for header in headers { arguments += ["--header", header] }
             arguments.append("https://\(host):\(port)\(path)")
-            let outcome = try runProcess("/usr/bin/curl", arguments)
+            let curlArguments = arguments
+            let outcome = try await offPool { try runProcess("/usr/bin/curl", curlArguments) }
             guard outcome.status == 0 else {
                 throw CurlFailed(description: "curl \(host)\(path): \(outcome.errors)")
             }
@@ -110,22 +111,22 @@ struct EndToEndTests {
     @Test func demoStoresAreServedAndIsolatedOverBothProtocols() async throws {
         try await Self.withEdge { edge in
             for http2 in [false, true] {
-                let acme = try edge.curl("acme.localhost", http2: http2)
+                let acme = try await edge.curl("acme.localhost", http2: http2)
                 #expect(acme.status == 200)
                 #expect(acme.body.contains("Acme Optics"))
                 #expect(!acme.body.contains("Glow Botanics") && !acme.body.contains("North Supply"))
                 #expect(acme.headers["strict-transport-security"] != nil)
 
-                let glow = try edge.curl("glow.localhost", http2: http2)
+                let glow = try await edge.curl("glow.localhost", http2: http2)
                 #expect(glow.status == 200)
                 #expect(glow.body.contains("Glow Botanics"))
                 #expect(!glow.body.contains("Acme Optics"))
 
-                let unknown = try edge.curl("nobody.localhost", http2: http2)
+                let unknown = try await edge.curl("nobody.localhost", http2: http2)
                 #expect(unknown.status == 404)
                 for name in ["Acme Optics", "Glow Botanics", "North Supply"] { #expect(!unknown.body.contains(name)) }
             }
-            let customDomain = try edge.curl(DemoTenants.customDomain)
+            let customDomain = try await edge.curl(DemoTenants.customDomain)
             #expect(customDomain.status == 200)
             #expect(customDomain.body.contains("North Supply"))
         }
@@ -133,9 +134,9 @@ struct EndToEndTests {
 
     @Test func aChangeIsServedAtOnceAndETagsRevalidate() async throws {
         try await Self.withEdge { edge in
-            let first = try edge.curl("acme.localhost")
+            let first = try await edge.curl("acme.localhost")
             let etag = try #require(first.headers["etag"])
-            let revalidated = try edge.curl("acme.localhost", headers: ["If-None-Match: \(etag)"])
+            let revalidated = try await edge.curl("acme.localhost", headers: ["If-None-Match: \(etag)"])
             #expect(revalidated.status == 304)
 
             let acme = try #require(try await edge.data.tenants.tenant(subdomain: "acme"))
@@ -147,11 +148,11 @@ struct EndToEndTests {
             try await edge.data.configuration.set(.branding, to: branding, tenant: acme.id)
             // Cache hits on the event loop trust a tenant snapshot for at most 250 ms.
             try await Task.sleep(for: .milliseconds(300))
-            let changed = try edge.curl("acme.localhost", http2: true)
+            let changed = try await edge.curl("acme.localhost", http2: true)
             #expect(changed.status == 200)
             #expect(changed.headers["etag"] != etag)
             #expect(changed.body.contains("Acme Renamed Optics"))
-            let stale = try edge.curl("acme.localhost", headers: ["If-None-Match: \(etag)"])
+            let stale = try await edge.curl("acme.localhost", headers: ["If-None-Match: \(etag)"])
             #expect(stale.status == 200)
         }
     }
@@ -160,13 +161,17 @@ struct EndToEndTests {
         try await Self.withEdge { edge in
             for http2 in [false, true] {
                 // SNI names acme, so the connection got acme's certificate; glow's request on it is refused.
-                let misdirected = try edge.curl("acme.localhost", http2: http2, headers: ["Host: glow.localhost"])
+                let misdirected = try await edge.curl("acme.localhost", http2: http2, headers: ["Host: glow.localhost"])
                 #expect(misdirected.status == 421)
                 #expect(!misdirected.body.contains("Glow Botanics") && !misdirected.body.contains("Acme Optics"))
-                let custom = try edge.curl(DemoTenants.customDomain, http2: http2, headers: ["Host: acme.localhost"])
+                let custom = try await edge.curl(
+                    DemoTenants.customDomain,
+                    http2: http2,
+                    headers: ["Host: acme.localhost"]
+                )
                 #expect(custom.status == 421)
             }
-            let withPort = try edge.curl("acme.localhost", headers: ["Host: ACME.localhost:\(edge.server.port)"])
+            let withPort = try await edge.curl("acme.localhost", headers: ["Host: ACME.localhost:\(edge.server.port)"])
             #expect(withPort.status == 200)
         }
     }
@@ -199,7 +204,8 @@ struct EndToEndTests {
                         ]
                     }
                 }
-                let outcome = try runProcess("/usr/bin/curl", arguments)
+                let curlArguments = arguments
+                let outcome = try await offPool { try runProcess("/usr/bin/curl", curlArguments) }
                 #expect(outcome.status == 0, "\(outcome.errors)")
                 for round in 0..<6 {
                     for index in names.indices {

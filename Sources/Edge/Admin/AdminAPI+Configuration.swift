@@ -7,6 +7,13 @@ import TenantStore
 /// `/api/tenants/{id}/config`: the whole document and its sections, with the tenant's content
 /// version as a strong ETag; `If-Match` makes a write conditional (`412` when stale).
 extension AdminAPI {
+    /// The `data` of a `config.updated` webhook event.
+    struct ConfigurationUpdated: Encodable, Sendable {
+        var contentVersion: UInt64
+        /// The section written, or `nil` for the whole document (or a deploy).
+        var section: String?
+    }
+
     func registerConfigurationRoutes(on api: RouterGroup<AdminRequestContext>) {
         api.get("tenants/:id/config") { _, context in
             let id = try Self.tenantID(context, .read)
@@ -20,6 +27,11 @@ extension AdminAPI {
                 with: document,
                 tenant: id,
                 ifContentVersion: try Self.ifMatch(request)
+            )
+            await self.webhooks.emit(
+                .configUpdated,
+                tenant: id,
+                data: ConfigurationUpdated(contentVersion: configuration.contentVersion, section: nil)
             )
             return try Self.json(configuration.document, headers: [.eTag: Self.etag(configuration.contentVersion)])
         }
@@ -41,6 +53,11 @@ extension AdminAPI {
                 to: section,
                 tenant: id,
                 ifContentVersion: try Self.ifMatch(request)
+            )
+            await self.webhooks.emit(
+                .configUpdated,
+                tenant: id,
+                data: ConfigurationUpdated(contentVersion: configuration.contentVersion, section: key.rawValue)
             )
             return try Self.json(
                 configuration.sections[key] ?? section,

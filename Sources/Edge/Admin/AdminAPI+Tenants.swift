@@ -23,6 +23,7 @@ extension AdminAPI {
             try context.requirePrincipal().requirePlatformAdmin()
             let body = try await Self.decode(CreateTenant.self, from: request, context: context)
             let created = try await self.createTenant(body)
+            await self.webhooks.emit(.tenantCreated, tenant: created.tenant.id, data: created.tenant)
             return try Self.json(
                 created,
                 status: .created,
@@ -53,12 +54,18 @@ extension AdminAPI {
             if update.status != nil {
                 try context.requirePrincipal().requirePlatformAdmin()
             }
-            return try Self.json(try await self.data.tenants.update(id, update))
+            let tenant = try await self.data.tenants.update(id, update)
+            if update.status == .suspended {
+                await self.webhooks.emit(.tenantSuspended, tenant: id, data: tenant)
+            }
+            return try Self.json(tenant)
         }
         api.delete("tenants/:id") { _, context in
             try context.requirePrincipal().requirePlatformAdmin()
             let id = try Self.tenantID(context, .write)
-            return try Self.json(try await self.data.tenants.delete(id))
+            let deleted = try await self.data.tenants.delete(id)
+            await self.webhooks.emit(.tenantDeleted, tenant: id, data: deleted)
+            return try Self.json(deleted)
         }
     }
 

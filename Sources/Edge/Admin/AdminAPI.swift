@@ -1,7 +1,7 @@
 public import Foundation
 public import HTTPTypes
 public import Hummingbird
-import Logging
+public import Logging
 import NIOCore
 import NIOFoundationCompat
 public import TenantStore
@@ -43,21 +43,39 @@ public struct AdminAPI: Sendable {
     let tokens: OperatorTokens
     let storefront: StorefrontService
     let configuration: Configuration
+    let provisioner: Provisioner
+    let webhooks: WebhookDispatcher
 
     /// - Parameters:
-    ///   - data: The tenant data, with the secret box for certificates.
+    ///   - data: The tenant data, with the secret box for certificates and webhook secrets.
     ///   - tokens: Verifies operator tokens.
-    ///   - storefront: Renders previews and provisioning checks with the live templates.
+    ///   - storefront: Renders previews and provisioning checks with the live templates; its
+    ///     order events go to `webhooks`.
+    ///   - webhooks: Delivers webhook events; by default one over the storefront's store with
+    ///     `data`'s secret box and the default retry schedule.
+    ///   - logger: For provisioning jobs and webhook deliveries, which outlive their requests.
     public init(
         data: TenantData,
         tokens: OperatorTokens,
         storefront: StorefrontService,
-        configuration: Configuration = .init()
+        configuration: Configuration = .init(),
+        webhooks: WebhookDispatcher? = nil,
+        logger: Logger = Logger(label: "edge.admin")
     ) {
         self.data = data
         self.tokens = tokens
         self.storefront = storefront
         self.configuration = configuration
+        self.provisioner = Provisioner(data: data, storefront: storefront, logger: logger)
+        let webhooks =
+            webhooks ?? WebhookDispatcher(store: storefront.store, secrets: data.secrets, logger: logger)
+        self.webhooks = webhooks
+        storefront.events.subscribe { event in
+            switch event {
+            case .orderCreated(let order, let tenant):
+                await webhooks.emit(.orderCreated, tenant: tenant, data: order)
+            }
+        }
     }
 
     /// The OpenAPI 3.1 document of this API, as served at `/api/openapi.json`.
@@ -107,6 +125,10 @@ public struct AdminAPI: Sendable {
         self.registerAPIKeyRoutes(on: api)
         self.registerShopperDataRoutes(on: api)
         self.registerAuditRoutes(on: api)
+        self.registerProvisioningRoutes(on: api)
+        self.registerDraftRoutes(on: api)
+        self.registerPreviewRoutes(on: api)
+        self.registerWebhookRoutes(on: api)
     }
 }
 

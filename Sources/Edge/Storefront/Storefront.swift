@@ -73,6 +73,8 @@ public final class StorefrontService: StorefrontResponder {
     let metrics: EdgeMetrics
     /// Shoppers' `POST`s per client address: each one is a durable write.
     let postLimiter: RateLimiter
+    /// Where shoppers' orders are announced (the admin plane's webhooks subscribe).
+    let events = StorefrontEvents()
     private let renderers = Mutex<(slots: [UUID: RendererSlot], clock: UInt64)>(([:], 0))
 
     /// Creates the service over the tenant store.
@@ -333,7 +335,7 @@ public final class StorefrontService: StorefrontResponder {
     }
 
     /// Renders a cacheable route; asset paths the tenant's theme does not have render 404.
-    private func render(_ route: StorefrontRoute, with renderer: Renderer) -> CachedPage {
+    func render(_ route: StorefrontRoute, with renderer: Renderer) -> CachedPage {
         switch route {
         case .page(let page), .personal(let page):
             return CachedPage(rendered: renderer.render(page), headers: Self.htmlHeaders)

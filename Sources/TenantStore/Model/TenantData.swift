@@ -27,6 +27,10 @@ public struct TenantData: Sendable {
     public let apiKeys: APIKeyRepository
     public let certificates: CertificateRepository
     public let audit: AuditLog
+    public let drafts: DraftRepository
+    /// The box that seals secrets at rest, shared with the edge's own secret-bearing records
+    /// (webhook secrets); `nil` when no key is configured.
+    package let secrets: SecretBox?
 
     /// - Parameters:
     ///   - platformDomain: the domain tenant subdomains live under (e.g. `localhost`); when given,
@@ -44,5 +48,7 @@ public struct TenantData: Sendable {
         self.apiKeys = APIKeyRepository(records: records)
         self.certificates = CertificateRepository(records: records, secrets: secrets)
         self.audit = AuditLog(records: records)
+        self.drafts = DraftRepository(records: records)
+        self.secrets = secrets
     }
 }

@@ -1,0 +1,378 @@
+public import AsyncHTTPClient
+import Crypto
+import Foundation
+import HTTPTypes
+public import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+public import TenantStore
+
+/// Registers webhooks and delivers events to them: signed, retried with backoff, and stored
+/// before the first attempt so that a restart resumes what was pending (``resumePending()``).
+///
+/// A delivery is a `POST` of `{"event", "tenantId", "time", "data"}` (JSON) with the headers
+/// `Webhook-Id` (the delivery's `id`, the same on every attempt, for receivers to deduplicate) and
+/// `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, the scheme
+/// Stripe made familiar: the timestamp inside the MAC lets receivers refuse replays. A `2xx`
+/// answer is success; anything else, or no answer within the timeout, is retried after the
+/// delays of ``Configuration/retryDelays`` and then given up (`failed`).
+///
+/// Thread-safe; every delivery runs in its own task.
+public final class WebhookDispatcher: Sendable {
+    /// Retry schedule and timeouts.
+    public struct Configuration: Sendable {
+        /// The pause before each retry; a delivery makes `retryDelays.count + 1` attempts.
+        public var retryDelays: [Duration]
+        /// How long one attempt may take.
+        public var timeout: Duration
+
+        /// Six attempts over about half a minute: 1 s, 2 s, 4 s, 8 s, 16 s apart.
+        public init(
+            retryDelays: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16)],
+            timeout: Duration = .seconds(10)
+        ) {
+            self.retryDelays = retryDelays
+            self.timeout = timeout
+        }
+    }
+
+    static let webhookPrefix = "edge/webhooks/"
+    static let deliveryPrefix = "edge/webhook-deliveries/"
+    /// One key per delivery still to attempt, so a restart finds them without reading every delivery.
+    static let pendingPrefix = "edge/webhook-pending/"
+    /// The most webhooks the platform, or one tenant, may register.
+    static let maximumWebhooksPerScope = 20
+
+    let store: any KeyValueStore
+    let secrets: SecretBox?
+    let configuration: Configuration
+    let client: HTTPClient
+    let logger: Logger
+    /// Deliveries with a running task, so a resume does not start a second one.
+    private let inFlight = Mutex<Set<UUID>>([])
+
+    /// - Parameters:
+    ///   - store: where webhooks and deliveries are kept (under `edge/webhook…`).
+    ///   - secrets: seals webhook secrets at rest; without it registering a webhook fails.
+    ///   - client: sends deliveries; the shared client by default.
+    public init(
+        store: any KeyValueStore,
+        secrets: SecretBox?,
+        configuration: Configuration = Configuration(),
+        client: HTTPClient = .shared,
+        logger: Logger
+    ) {
+        self.store = store
+        self.secrets = secrets
+        self.configuration = configuration
+        self.client = client
+        self.logger = logger
+    }
+
+    // MARK: - Webhooks
+
+    /// Stores a webhook; returns it with the secret it generated when `secret` was `nil`.
+    func register(
+        url: String,
+        events: [WebhookEvent],
+        secret: String?,
+        tenant: UUID?
+    ) async throws -> (webhook: Webhook, generatedSecret: String?) {
+        guard let secrets = self.secrets else {
+            throw AdminProblem(
+                status: .serviceUnavailable,
+                detail: "no secret key is configured, so webhook secrets cannot be stored"
+            )
+        }
+        guard try await self.webhooks(tenant: tenant).count < Self.maximumWebhooksPerScope else {
+            throw AdminProblem.conflict("at most \(Self.maximumWebhooksPerScope) webhooks may be registered here")
+        }
+        let generated = secret == nil ? Self.generateSecret() : nil
+        var webhook = Webhook(
+            id: UUID(),
+            tenantId: tenant,
+            url: url,
+            events: events,
+            sealedSecret: Data(),
+            createdAt: Date()
+        )
+        webhook.sealedSecret = Data(
+            try secrets.seal(Array((secret ?? generated ?? "").utf8), context: webhook.sealingContext)
+        )
+        try await self.store.put(Self.webhookKey(webhook.id), try EdgeRecordCodec.encode(webhook))
+        return (webhook, generated)
+    }
+
+    /// The platform's webhooks (`tenant == nil`) or one tenant's, oldest first.
+    func webhooks(tenant: UUID?) async throws -> [Webhook] {
+        try await EdgeRecordCodec.all(Webhook.self, prefix: Self.webhookPrefix, in: self.store)
+            .filter { $0.tenantId == tenant }
+            .sorted { $0.createdAt < $1.createdAt }
+    }
+
+    /// The webhook `id` if it belongs to `tenant` (`nil`: the platform), else `nil`.
+    func webhook(_ id: UUID, tenant: UUID?) async throws -> Webhook? {
+        let key = Self.webhookKey(id)
+        guard let stored = try await self.store.get(key) else { return nil }
+        let webhook = try EdgeRecordCodec.decode(Webhook.self, from: stored.bytes, key: key)
+        return webhook.tenantId == tenant ? webhook : nil
+    }
+
+    /// Deletes a webhook with its deliveries; pending ones stop at their next attempt.
+    func delete(_ webhook: Webhook) async throws {
+        var batch = WriteBatch()
+        batch.delete(Self.webhookKey(webhook.id))
+        let prefix = Self.deliveryPrefix + webhook.id.uuidString.lowercased() + "/"
+        var after: String?
+        repeat {
+            let page = try await self.store.scan(prefix: prefix, after: after, limit: 1000)
+            for entry in page.entries {
+                batch.delete(entry.key)
+                batch.delete(Self.pendingPrefix + entry.key.dropFirst(prefix.count))
+            }
+            after = page.nextCursor
+        } while after != nil
+        try await self.store.batch(batch)
+    }
+
+    /// The webhook's deliveries, newest first.
+    func deliveries(of webhook: Webhook) async throws -> [WebhookDelivery] {
+        try await EdgeRecordCodec.all(
+            WebhookDelivery.self,
+            prefix: Self.deliveryPrefix + webhook.id.uuidString.lowercased() + "/",
+            in: self.store
+        ).sorted { $0.createdAt > $1.createdAt }
+    }
+
+    // MARK: - Events
+
+    /// Stores one delivery of `event` per subscribed webhook (the tenant's and the platform's)
+    /// and starts sending them; returns once they are stored.
+    ///
+    /// Never throws: the change the event reports has already happened, so a failure here is
+    /// logged rather than turned into a failed request.
+    func emit(_ event: WebhookEvent, tenant: UUID?, data: some Encodable & Sendable) async {
+        do {
+            let subscribers = try await EdgeRecordCodec.all(Webhook.self, prefix: Self.webhookPrefix, in: self.store)
+                .filter { ($0.tenantId == nil || $0.tenantId == tenant) && $0.events.contains(event) }
+            guard !subscribers.isEmpty else { return }
+            let now = Date()
+            let payload = String(
+                decoding: try AdminAPI.encoder.encode(Envelope(event: event, tenantId: tenant, time: now, data: data)),
+                as: UTF8.self
+            )
+            var batch = WriteBatch()
+            var deliveries: [WebhookDelivery] = []
+            for webhook in subscribers {
+                let delivery = WebhookDelivery(
+                    id: UUID(),
+                    webhookId: webhook.id,
+                    tenantId: tenant,
+                    event: event,
+                    payload: payload,
+                    status: .pending,
+                    attempts: 0,
+                    nextAttemptAt: now,
+                    createdAt: now,
+                    updatedAt: now
+                )
+                batch.put(Self.deliveryKey(delivery), try EdgeRecordCodec.encode(delivery))
+                batch.put(Self.pendingKey(delivery.id), try EdgeRecordCodec.encode(PendingDelivery(delivery)))
+                deliveries.append(delivery)
+            }
+            try await self.store.batch(batch)
+            for delivery in deliveries {
+                self.start(PendingDelivery(delivery))
+            }
+        } catch {
+            self.logger.error(
+                "webhook event not stored",
+                metadata: ["webhook.event": "\(event.rawValue)", "error.message": "\(error)"]
+            )
+        }
+    }
+
+    /// Starts sending every delivery a previous process left pending; call once at start.
+    public func resumePending() async throws {
+        for pending in try await EdgeRecordCodec.all(PendingDelivery.self, prefix: Self.pendingPrefix, in: self.store) {
+            self.start(pending)
+        }
+    }
+
+    // MARK: - Delivery
+
+    /// What the pending index records: enough to find the delivery.
+    struct PendingDelivery: Sendable, Codable {
+        var id: UUID
+        var webhookId: UUID
+
+        init(_ delivery: WebhookDelivery) {
+            self.id = delivery.id
+            self.webhookId = delivery.webhookId
+        }
+    }
+
+    private struct Envelope<Payload: Encodable>: Encodable {
+        var event: WebhookEvent
+        var tenantId: UUID?
+        var time: Date
+        var data: Payload
+    }
+
+    private func start(_ pending: PendingDelivery) {
+        guard self.inFlight.withLock({ $0.insert(pending.id).inserted }) else { return }
+        Task {
+            defer { _ = self.inFlight.withLock { $0.remove(pending.id) } }
+            do {
+                try await self.deliver(pending)
+            } catch {
+                // The delivery stays pending in the store; the next start resumes it.
+                self.logger.error(
+                    "webhook delivery interrupted",
+                    metadata: ["webhook.delivery.id": "\(pending.id)", "error.message": "\(error)"]
+                )
+            }
+        }
+    }
+
+    /// Attempts the delivery until it succeeds or runs out of attempts, storing it after each.
+    private func deliver(_ pending: PendingDelivery) async throws {
+        let key =
+            Self.deliveryPrefix + pending.webhookId.uuidString.lowercased() + "/"
+            + pending.id.uuidString.lowercased()
+        while true {
+            guard let stored = try await self.store.get(key) else {
+                // The webhook was deleted with its deliveries.
+                try await self.store.delete(Self.pendingKey(pending.id))
+                return
+            }
+            var delivery = try EdgeRecordCodec.decode(WebhookDelivery.self, from: stored.bytes, key: key)
+            guard delivery.status == .pending else {
+                try await self.store.delete(Self.pendingKey(pending.id))
+                return
+            }
+            if let due = delivery.nextAttemptAt, due > Date() {
+                // Nothing cancels delivery tasks: a thrown cancellation could only end the pause early.
+                try? await Task.sleep(for: .milliseconds(Int(due.timeIntervalSinceNow * 1000)))
+            }
+            guard let webhook = try await self.webhookRecord(pending.webhookId) else {
+                try await self.store.delete(Self.pendingKey(pending.id))
+                return
+            }
+            let outcome = await self.attempt(delivery, to: webhook)
+            delivery.attempts += 1
+            delivery.updatedAt = Date()
+            delivery.lastStatusCode = outcome.statusCode
+            delivery.lastError = outcome.error
+            var batch = WriteBatch()
+            if outcome.succeeded {
+                delivery.status = .succeeded
+                delivery.nextAttemptAt = nil
+                delivery.lastError = nil
+            } else if delivery.attempts > self.configuration.retryDelays.count {
+                delivery.status = .failed
+                delivery.nextAttemptAt = nil
+            } else {
+                let delay = self.configuration.retryDelays[delivery.attempts - 1]
+                delivery.nextAttemptAt = Date().addingTimeInterval(Self.seconds(delay))
+            }
+            batch.put(key, try EdgeRecordCodec.encode(delivery))
+            if delivery.status != .pending {
+                batch.delete(Self.pendingKey(delivery.id))
+            }
+            try await self.store.batch(batch)
+            guard delivery.status == .pending else {
+                self.logger.info(
+                    "webhook delivery finished",
+                    metadata: [
+                        "webhook.delivery.id": "\(delivery.id)",
+                        "webhook.delivery.status": "\(delivery.status.rawValue)",
+                        "webhook.delivery.attempts": "\(delivery.attempts)",
+                    ]
+                )
+                return
+            }
+        }
+    }
+
+    private struct Outcome {
+        var succeeded: Bool
+        var statusCode: Int?
+        var error: String?
+    }
+
+    private func attempt(_ delivery: WebhookDelivery, to webhook: Webhook) async -> Outcome {
+        let secret: [UInt8]
+        do {
+            guard let secrets = self.secrets else {
+                return Outcome(succeeded: false, error: "no secret key is configured to open the webhook secret")
+            }
+            secret = try secrets.open(Array(webhook.sealedSecret), context: webhook.sealingContext)
+        } catch {
+            return Outcome(succeeded: false, error: "the webhook secret does not open: \(error)")
+        }
+        var request = HTTPClientRequest(url: webhook.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "storefront-edge-webhooks")
+        request.headers.add(name: "Webhook-Id", value: delivery.id.uuidString)
+        request.headers.add(
+            name: "Webhook-Signature",
+            value: Self.signature(payload: delivery.payload, secret: secret, time: Date())
+        )
+        request.body = .bytes(ByteBuffer(string: delivery.payload))
+        do {
+            let response = try await self.client.execute(
+                request,
+                timeout: .nanoseconds(Int64(Self.seconds(self.configuration.timeout) * 1e9))
+            )
+            // Drained so the connection can be reused; receivers have no say beyond their status.
+            _ = try await response.body.collect(upTo: 64 * 1024)
+            let code = Int(response.status.code)
+            return Outcome(
+                succeeded: (200..<300).contains(code),
+                statusCode: code,
+                error: (200..<300).contains(code) ? nil : "the receiver answered \(code)"
+            )
+        } catch {
+            return Outcome(succeeded: false, error: "\(error)")
+        }
+    }
+
+    /// `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<payload>")>`.
+    static func signature(payload: String, secret: [UInt8], time: Date) -> String {
+        let timestamp = Int(time.timeIntervalSince1970)
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Array("\(timestamp).\(payload)".utf8),
+            using: SymmetricKey(data: secret)
+        )
+        return "t=\(timestamp),v1=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    private func webhookRecord(_ id: UUID) async throws -> Webhook? {
+        let key = Self.webhookKey(id)
+        guard let stored = try await self.store.get(key) else { return nil }
+        return try EdgeRecordCodec.decode(Webhook.self, from: stored.bytes, key: key)
+    }
+
+    private static func generateSecret() -> String {
+        "whsec_" + SymmetricKey(size: .bits256).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    private static func webhookKey(_ id: UUID) -> String {
+        Self.webhookPrefix + id.uuidString.lowercased()
+    }
+
+    private static func deliveryKey(_ delivery: WebhookDelivery) -> String {
+        Self.deliveryPrefix + delivery.webhookId.uuidString.lowercased() + "/" + delivery.id.uuidString.lowercased()
+    }
+
+    private static func pendingKey(_ id: UUID) -> String {
+        Self.pendingPrefix + id.uuidString.lowercased()
+    }
+}

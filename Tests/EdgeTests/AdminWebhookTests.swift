@@ -1,0 +1,360 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TenantStore
+import Testing
+
+@testable import Edge
+
+/// Webhooks delivered to a real HTTP receiver on 127.0.0.1: signatures, retries, status, restarts.
+@Suite struct AdminWebhookTests {
+    typealias Harness = AdminProvisioningHarness
+
+    /// Retries 50 ms apart, so a test sees several attempts in well under a second.
+    static let fastRetries = WebhookDispatcher.Configuration(
+        retryDelays: Array(repeating: .milliseconds(50), count: 5),
+        timeout: .seconds(5)
+    )
+
+    /// What the receiver was sent.
+    struct Received: Sendable {
+        var headers: HTTPFields
+        var body: String
+        var json: JSONValue { (try? JSONValue(parsing: Data(self.body.utf8))) ?? nil }
+    }
+
+    /// Records every request and answers `500` to the first `failures` of them, `204` after.
+    actor Receiver {
+        private(set) var received: [Received] = []
+        private var failures: Int
+
+        init(failures: Int) {
+            self.failures = failures
+        }
+
+        func record(_ request: Received) -> HTTPResponse.Status {
+            self.received.append(request)
+            guard self.failures > 0 else { return .noContent }
+            self.failures -= 1
+            return .internalServerError
+        }
+
+        /// The requests once there are at least `count` of them.
+        func waitFor(_ count: Int) async throws -> [Received] {
+            for _ in 0..<500 where self.received.count < count {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return self.received
+        }
+    }
+
+    /// Runs `body` with a live receiver at `http://127.0.0.1:<port>/hook`.
+    func withReceiver<Result: Sendable>(
+        failures: Int = 0,
+        _ body: @Sendable (Receiver, String) async throws -> Result
+    ) async throws -> Result {
+        let receiver = Receiver(failures: failures)
+        let router = Router()
+        router.post("hook") { request, _ -> Response in
+            let bytes = try await request.body.collect(upTo: 1 << 20)
+            let status = await receiver.record(Received(headers: request.headers, body: String(buffer: bytes)))
+            return Response(status: status)
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        return try await app.test(.live) { client in
+            let port = try #require(client.port)
+            return try await body(receiver, "http://127.0.0.1:\(port)/hook")
+        }
+    }
+
+    /// Checks `Webhook-Signature` against `secret`, the way a receiver would.
+    static func verify(_ request: Received, secret: String) -> Bool {
+        guard let header = request.headers[HTTPField.Name("Webhook-Signature")!] else { return false }
+        var fields: [String: String] = [:]
+        for part in header.split(separator: ",") {
+            let pair = part.split(separator: "=", maxSplits: 1)
+            if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
+        }
+        guard let timestamp = fields["t"], let signature = fields["v1"],
+            let seconds = TimeInterval(timestamp), abs(Date().timeIntervalSince1970 - seconds) < 300
+        else { return false }
+        let expected = HMAC<SHA256>.authenticationCode(
+            for: Array("\(timestamp).\(request.body)".utf8),
+            using: SymmetricKey(data: Array(secret.utf8))
+        )
+        return expected.map { String(format: "%02x", $0) }.joined() == signature
+    }
+
+    @Test func deliveryIsSignedAndRetriedUntilTheReceiverAccepts() async throws {
+        try await Harness.with(webhooks: Self.fastRetries) { harness in
+            let tenant = try await harness.tenant("hooked")
+            let admin = try await harness.token(.tenantAdmin, tenant: tenant.id)
+            let secret = "a-very-secret-webhook-key"
+            try await self.withReceiver(failures: 1) { receiver, url in
+                try await harness.test { client in
+                    let base = "/api/tenants/\(tenant.id)"
+                    let registered = try await Harness.call(
+                        client,
+                        .post,
+                        "\(base)/webhooks",
+                        token: admin,
+                        json: #"{"url":"\#(url)","events":["config.updated"],"secret":"\#(secret)"}"#
+                    )
+                    #expect(registered.status == .created, "\(registered.body)")
+                    #expect(registered.json["secret"] == nil)
+                    let id = try #require(registered.json["id"]?.stringValue)
+
+                    let put = try await Harness.call(
+                        client,
+                        .put,
+                        "\(base)/config/branding",
+                        token: admin,
+                        json: #"{"companyName":"Hooked Lamps"}"#
+                    )
+                    #expect(put.status == .ok)
+
+                    let received = try await receiver.waitFor(2)
+                    #expect(received.count == 2)
+                    for request in received {
+                        #expect(Self.verify(request, secret: secret))
+                        #expect(!Self.verify(request, secret: "another-secret-entirely"))
+                        #expect(request.json["event"]?.stringValue == "config.updated")
+                        #expect(request.json["tenantId"]?.stringValue == tenant.id.uuidString)
+                        #expect(request.json["data"]?["section"]?.stringValue == "branding")
+                        #expect(request.json["time"]?.stringValue != nil)
+                    }
+                    // Both attempts are one delivery, with identical bytes.
+                    let webhookID = HTTPField.Name("Webhook-Id")!
+                    #expect(received[0].headers[webhookID] != nil)
+                    #expect(received[0].headers[webhookID] == received[1].headers[webhookID])
+                    #expect(received[0].body == received[1].body)
+
+                    var delivery: JSONValue = nil
+                    for _ in 0..<100 {
+                        let list = try await Harness.call(
+                            client,
+                            .get,
+                            "\(base)/webhooks/\(id)/deliveries",
+                            token: admin
+                        )
+                        delivery = list.json["items"]?.arrayValue?.first ?? nil
+                        if delivery["status"]?.stringValue != "pending" { break }
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    #expect(delivery["status"]?.stringValue == "succeeded")
+                    #expect(delivery["attempts"] == .number(2))
+                    #expect(delivery["lastStatusCode"] == .number(204))
+                    #expect(delivery["id"]?.stringValue == received[0].headers[webhookID])
+                }
+            }
+        }
+    }
+
+    @Test func platformWebhookReceivesLifecycleAndOrderEvents() async throws {
+        try await Harness.with(webhooks: Self.fastRetries) { harness in
+            let token = try await harness.token()
+            try await self.withReceiver { receiver, url in
+                try await harness.test { client in
+                    let registered = try await Harness.call(
+                        client,
+                        .post,
+                        "/api/webhooks",
+                        token: token,
+                        json: """
+                            {"url":"\(url)","events":["tenant.created","tenant.suspended","tenant.deleted","order.created"]}
+                            """
+                    )
+                    #expect(registered.status == .created, "\(registered.body)")
+                    let secret = try #require(registered.json["secret"]?.stringValue)
+                    let listed = try await Harness.call(client, .get, "/api/webhooks", token: token)
+                    #expect(listed.json["items"]?.arrayValue?.count == 1)
+                    #expect(listed.json["items"]?.arrayValue?.first?["secret"] == nil)
+                    #expect(!listed.body.contains(secret))
+
+                    let created = try await Harness.call(
+                        client,
+                        .post,
+                        "/api/tenants",
+                        token: token,
+                        json: #"{"companyName":"Event Shop","subdomain":"events"}"#
+                    )
+                    #expect(created.status == .created)
+                    let tenantID = try #require(
+                        created.json["tenant"]?["id"]?.stringValue.flatMap(UUID.init(uuidString:))
+                    )
+                    try await harness.data.catalog.createProduct(
+                        Product(slug: "mug", name: "Mug", priceMinor: 1200, currency: "EUR"),
+                        tenant: tenantID
+                    )
+                    let order = await harness.storefront.respond(
+                        to: Harness.request(
+                            "events.localhost",
+                            "/api/orders",
+                            method: "POST",
+                            body:
+                                #"{"items":[{"productSlug":"mug","quantity":1}],"customer":{"name":"Ada","email":"ada@example.test","address":"1 Way"}}"#
+                        )
+                    )
+                    #expect(order.status == 201)
+                    let suspended = try await Harness.call(
+                        client,
+                        .put,
+                        "/api/tenants/\(tenantID)",
+                        token: token,
+                        json: #"{"status":"suspended"}"#
+                    )
+                    #expect(suspended.status == .ok)
+                    #expect(
+                        try await Harness.call(client, .delete, "/api/tenants/\(tenantID)", token: token).status == .ok
+                    )
+
+                    let received = try await receiver.waitFor(4)
+                    #expect(
+                        Set(received.compactMap { $0.json["event"]?.stringValue })
+                            == ["tenant.created", "order.created", "tenant.suspended", "tenant.deleted"]
+                    )
+                    for request in received {
+                        #expect(Self.verify(request, secret: secret))
+                        #expect(request.json["tenantId"]?.stringValue == tenantID.uuidString)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func registrationIsValidatedAndScopedToItsOwner() async throws {
+        try await Harness.with(webhooks: Self.fastRetries) { harness in
+            let mine = try await harness.tenant("owner")
+            let other = try await harness.tenant("stranger")
+            let admin = try await harness.token(.tenantAdmin, tenant: mine.id)
+            let otherAdmin = try await harness.token(.tenantAdmin, tenant: other.id)
+            let viewer = try await harness.token(.viewer, tenant: mine.id)
+            try await harness.test { client in
+                let base = "/api/tenants/\(mine.id)/webhooks"
+                let invalid = try await Harness.call(
+                    client,
+                    .post,
+                    base,
+                    token: admin,
+                    json: #"{"url":"ftp://example.test/x","events":["nope"],"secret":"short"}"#
+                )
+                #expect(invalid.status == .unprocessableContent)
+                let pointers = invalid.json["errors"]?.arrayValue?.compactMap { $0["pointer"]?.stringValue }
+                #expect(pointers == ["/url", "/events/0", "/secret"])
+
+                let json = #"{"url":"https://hooks.example.test/in","events":["order.created"]}"#
+                #expect(try await Harness.call(client, .post, base, token: viewer, json: json).status == .forbidden)
+                #expect(
+                    try await Harness.call(client, .post, "/api/webhooks", token: admin, json: json).status
+                        == .forbidden
+                )
+                let created = try await Harness.call(client, .post, base, token: admin, json: json)
+                #expect(created.status == .created)
+                let id = try #require(created.json["id"]?.stringValue)
+                #expect(created.json["secret"]?.stringValue?.hasPrefix("whsec_") == true)
+
+                let listed = try await Harness.call(client, .get, base, token: viewer)
+                #expect(listed.json["items"]?.arrayValue?.count == 1)
+                #expect(try await Harness.call(client, .get, base, token: otherAdmin).status == .notFound)
+                let otherPath = "/api/tenants/\(other.id)/webhooks/\(id)"
+                #expect(
+                    try await Harness.call(client, .get, otherPath + "/deliveries", token: otherAdmin).status
+                        == .notFound
+                )
+                #expect(try await Harness.call(client, .delete, otherPath, token: otherAdmin).status == .notFound)
+                #expect(try await Harness.call(client, .delete, "\(base)/\(id)", token: admin).status == .noContent)
+                #expect(
+                    try await Harness.call(client, .get, "\(base)/\(id)/deliveries", token: admin).status == .notFound
+                )
+            }
+        }
+    }
+
+    @Test func deliveryGivesUpAfterTheLastAttempt() async throws {
+        try await Harness.with(
+            webhooks: WebhookDispatcher.Configuration(retryDelays: [.milliseconds(20), .milliseconds(20)])
+        ) { harness in
+            let tenant = try await harness.tenant("unlucky")
+            try await self.withReceiver(failures: 100) { receiver, url in
+                let (webhook, _) = try await harness.api.webhooks.register(
+                    url: url,
+                    events: [.configUpdated],
+                    secret: "sixteen-characters!",
+                    tenant: tenant.id
+                )
+                await harness.api.webhooks.emit(.configUpdated, tenant: tenant.id, data: ["x": 1])
+                #expect(try await receiver.waitFor(3).count == 3)
+                var deliveries: [WebhookDelivery] = []
+                for _ in 0..<100 {
+                    deliveries = try await harness.api.webhooks.deliveries(of: webhook)
+                    if deliveries.first?.status != .pending { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(deliveries.first?.status == .failed)
+                #expect(deliveries.first?.attempts == 3)
+                #expect(deliveries.first?.lastStatusCode == 500)
+                #expect(deliveries.first?.nextAttemptAt == nil)
+            }
+        }
+    }
+
+    @Test func pendingDeliveryIsSentAfterARestart() async throws {
+        try await Harness.with(webhooks: Self.fastRetries) { harness in
+            let tenant = try await harness.tenant("restarted")
+            try await self.withReceiver { receiver, url in
+                let (webhook, _) = try await harness.api.webhooks.register(
+                    url: url,
+                    events: [.orderCreated],
+                    secret: "sixteen-characters!",
+                    tenant: tenant.id
+                )
+                // As a process that stored the delivery and died before its first attempt left it.
+                let now = Date()
+                let delivery = WebhookDelivery(
+                    id: UUID(),
+                    webhookId: webhook.id,
+                    tenantId: tenant.id,
+                    event: .orderCreated,
+                    payload: #"{"event":"order.created"}"#,
+                    status: .pending,
+                    attempts: 0,
+                    nextAttemptAt: now,
+                    createdAt: now,
+                    updatedAt: now
+                )
+                var batch = WriteBatch()
+                batch.put(
+                    WebhookDispatcher.deliveryPrefix + "\(webhook.id)/\(delivery.id)".lowercased(),
+                    try EdgeRecordCodec.encode(delivery)
+                )
+                batch.put(
+                    WebhookDispatcher.pendingPrefix + delivery.id.uuidString.lowercased(),
+                    try EdgeRecordCodec.encode(WebhookDispatcher.PendingDelivery(delivery))
+                )
+                try await harness.store.batch(batch)
+
+                let restarted = try await harness.restarted()
+                defer { restarted.store.close() }
+                try await restarted.api.resumeInterruptedJobs()
+                let received = try await receiver.waitFor(1)
+                #expect(received.count == 1)
+                #expect(Self.verify(received[0], secret: "sixteen-characters!"))
+                #expect(received[0].headers[HTTPField.Name("Webhook-Id")!] == delivery.id.uuidString)
+                for _ in 0..<100 {
+                    if try await restarted.api.webhooks.deliveries(of: webhook).first?.status == .succeeded { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(try await restarted.api.webhooks.deliveries(of: webhook).first?.status == .succeeded)
+                let pending = try await restarted.store.scan(
+                    prefix: WebhookDispatcher.pendingPrefix,
+                    after: nil,
+                    limit: 10
+                )
+                #expect(pending.entries.isEmpty)
+            }
+        }
+    }
+}
