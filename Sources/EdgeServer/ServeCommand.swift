@@ -137,11 +137,8 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as TenantStoreError {
             throw ValidationError("the secret key for certificates at rest: \(error.message)")
         }
-        let tenantData = TenantData(
-            store: store,
-            platformDomain: settings.platformDomain,
-            secrets: SecretBox(key: secretKey)
-        )
+        let secrets = SecretBox(key: secretKey)
+        let tenantData = TenantData(store: store, platformDomain: settings.platformDomain, secrets: secrets)
         let certificateSync = TenantCertificateSynchronizer(
             certificates: certificateStore,
             data: tenantData,
@@ -161,7 +158,8 @@ struct ServeCommand: AsyncParsableCommand {
                 shopperPostBurst: settings.shopperPostBurst,
                 shopperPostsPerMinute: settings.shopperPostsPerMinute
             ),
-            metrics: metrics
+            metrics: metrics,
+            secrets: secrets
         )
         let demoURLs =
             settings.demo

@@ -83,6 +83,7 @@ public final class StorefrontService: StorefrontResponder {
     ///   - store: the store holding the tenant data; the service also keeps order
     ///     idempotency keys there, under `edge/idempotency/`.
     ///   - platformDomain: the domain tenant subdomains live under, such as `localhost`.
+    ///   - secrets: opens the credentials sealed in tenants' settings; required once any are stored.
     /// - Throws: ``HostNameError`` when `platformDomain` is not a valid host name.
     public init(
         store: any KeyValueStore,
@@ -91,10 +92,11 @@ public final class StorefrontService: StorefrontResponder {
         cache: PageCache,
         logger: Logger,
         configuration: Configuration = Configuration(),
-        metrics: EdgeMetrics = EdgeMetrics()
+        metrics: EdgeMetrics = EdgeMetrics(),
+        secrets: SecretBox? = nil
     ) throws {
         let domain = try HostName(normalizing: platformDomain)
-        self.data = TenantData(store: store, platformDomain: domain.value)
+        self.data = TenantData(store: store, platformDomain: domain.value, secrets: secrets)
         self.store = store
         self.platformDomain = domain.value
         self.resolver = HostResolver(platformDomain: domain)

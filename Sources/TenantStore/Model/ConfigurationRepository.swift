@@ -5,8 +5,16 @@ public import Foundation
 ///
 /// Each write bumps the tenant's content version. Writes can be made conditional on the content
 /// version a client last read (HTTP `If-Match`).
+///
+/// Credentials among the settings (the Zapier hook URL, whose path is its secret) are sealed
+/// with the ``SecretBox`` before they are stored and opened when read, so the store's files
+/// never hold them in clear; without a box such a field cannot be stored.
 public struct ConfigurationRepository: Sendable {
     let records: RecordStore
+    let secrets: SecretBox?
+
+    /// The fields of each section that hold credentials.
+    static let sealedFields: [ConfigurationKey: [String]] = [.integrations: ["zapier"]]
 
     /// Every problem in a whole configuration document, with pointers from its root; empty when
     /// it is valid.
@@ -38,7 +46,13 @@ public struct ConfigurationRepository: Sendable {
     /// One section, or `nil` when it is not set.
     public func section(_ key: ConfigurationKey, tenant: UUID) async throws -> JSONValue? {
         _ = try await self.records.liveTenant(tenant)
-        return try await self.records.read(JSONValue.self, at: StoreKey.configuration(of: tenant) + key.rawValue)?.value
+        guard
+            let stored = try await self.records.read(
+                JSONValue.self,
+                at: StoreKey.configuration(of: tenant) + key.rawValue
+            )
+        else { return nil }
+        return try self.opening(stored.value, key, tenant: tenant)
     }
 
     /// Replaces one section.
@@ -60,7 +74,10 @@ public struct ConfigurationRepository: Sendable {
         return try await self.write(tenant: tenant, expectedVersion: expectedVersion) { sections, mutation in
             guard sections[key] != section else { return }
             sections[key] = section
-            try mutation.put(StoreKey.configuration(of: tenant) + key.rawValue, section)
+            try mutation.put(
+                StoreKey.configuration(of: tenant) + key.rawValue,
+                try self.sealing(section, key, tenant: tenant)
+            )
         }
     }
 
@@ -86,7 +103,7 @@ public struct ConfigurationRepository: Sendable {
             for key in ConfigurationKey.allCases {
                 let recordKey = StoreKey.configuration(of: tenant) + key.rawValue
                 if let section = replacement[key] {
-                    try mutation.put(recordKey, section)
+                    try mutation.put(recordKey, try self.sealing(section, key, tenant: tenant))
                 } else if sections[key] != nil {
                     mutation.delete(recordKey)
                 }
@@ -135,9 +152,65 @@ public struct ConfigurationRepository: Sendable {
         var sections: [ConfigurationKey: JSONValue] = [:]
         for entry in try await self.records.entries(prefix: prefix) {
             guard let key = ConfigurationKey(rawValue: String(entry.key.dropFirst(prefix.count))) else { continue }
-            sections[key] = try RecordCodec.decode(JSONValue.self, from: entry.value.bytes, key: entry.key)
+            let stored = try RecordCodec.decode(JSONValue.self, from: entry.value.bytes, key: entry.key)
+            sections[key] = try self.opening(stored, key, tenant: tenant)
         }
         return sections
+    }
+
+    /// `section` with its credential fields sealed, as it is stored.
+    func sealing(_ section: JSONValue, _ key: ConfigurationKey, tenant: UUID) throws -> JSONValue {
+        guard let fields = Self.sealedFields[key], case .object(var object) = section else { return section }
+        for field in fields {
+            guard case .string(let value)? = object[field] else { continue }
+            guard let secrets = self.secrets else {
+                throw TenantStoreError(
+                    code: .secretKeyUnavailable,
+                    message: "\(key.rawValue).\(field) is a credential and no secret key is configured to seal it"
+                )
+            }
+            let sealed = try secrets.seal(Array(value.utf8), context: Self.context(tenant, key, field))
+            object[field] = .object(["sealed": .string(Data(sealed).base64EncodedString())])
+        }
+        return .object(object)
+    }
+
+    /// `stored` with its sealed credential fields opened.
+    func opening(_ stored: JSONValue, _ key: ConfigurationKey, tenant: UUID) throws -> JSONValue {
+        guard let fields = Self.sealedFields[key], case .object(var object) = stored else { return stored }
+        for field in fields {
+            guard case .object(let wrapper)? = object[field], case .string(let encoded)? = wrapper["sealed"] else {
+                continue
+            }
+            guard let secrets = self.secrets else {
+                throw TenantStoreError(
+                    code: .secretKeyUnavailable,
+                    message: "\(key.rawValue).\(field) is sealed and no secret key is configured to open it"
+                )
+            }
+            guard let sealed = Data(base64Encoded: encoded) else {
+                throw TenantStoreError(code: .corrupted, message: "\(key.rawValue).\(field) of \(tenant) is not base64")
+            }
+            let plaintext = try secrets.open(Array(sealed), context: Self.context(tenant, key, field))
+            object[field] = .string(String(decoding: plaintext, as: UTF8.self))
+        }
+        return .object(object)
+    }
+
+    /// A whole document with each section's credentials sealed (`seal`) or opened (`!seal`).
+    func transformingDocument(_ document: JSONValue, tenant: UUID, seal: Bool) throws -> JSONValue {
+        guard case .object(var object) = document else { return document }
+        for (name, section) in object {
+            guard let key = ConfigurationKey(rawValue: name) else { continue }
+            object[name] =
+                seal ? try self.sealing(section, key, tenant: tenant) : try self.opening(section, key, tenant: tenant)
+        }
+        return .object(object)
+    }
+
+    /// Binds a sealed value to its place, so it cannot be copied into another tenant's settings.
+    private static func context(_ tenant: UUID, _ key: ConfigurationKey, _ field: String) -> String {
+        "configuration/\(tenant.uuidString.lowercased())/\(key.rawValue)/\(field)"
     }
 
     private static func validate(_ document: JSONValue, into problems: inout ProblemList) {

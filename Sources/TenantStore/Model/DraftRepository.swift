@@ -24,13 +24,27 @@ public struct TenantDraft: Sendable, Hashable, Codable {
 /// which replaces the configuration, activates the template and removes the draft in one batch.
 public struct DraftRepository: Sendable {
     let records: RecordStore
+    /// Seals the draft's credentials the way the live configuration's are sealed.
+    let configuration: ConfigurationRepository
 
     /// The tenant's draft, or `nil` when there is none.
     ///
     /// - Throws: ``TenantStoreError`` `.notFound` when the tenant is absent or deleted.
     public func draft(tenant: UUID) async throws -> TenantDraft? {
         _ = try await self.records.liveTenant(tenant)
-        return try await self.records.read(TenantDraft.self, at: StoreKey.draft(of: tenant))?.value
+        guard let stored = try await self.records.read(TenantDraft.self, at: StoreKey.draft(of: tenant))?.value else {
+            return nil
+        }
+        return try self.opened(stored, tenant: tenant)
+    }
+
+    /// The draft with its configuration's credentials opened, as callers see it.
+    private func opened(_ stored: TenantDraft, tenant: UUID) throws -> TenantDraft {
+        var draft = stored
+        draft.configuration = try draft.configuration.map {
+            try self.configuration.transformingDocument($0, tenant: tenant, seal: false)
+        }
+        return draft
     }
 
     /// Replaces the draft's configuration document, keeping its template.
@@ -47,7 +61,8 @@ public struct DraftRepository: Sendable {
                 problems: problems
             )
         }
-        return try await self.change(tenant: tenant) { $0.configuration = document }
+        let sealed = try self.configuration.transformingDocument(document, tenant: tenant, seal: true)
+        return try self.opened(try await self.change(tenant: tenant) { $0.configuration = sealed }, tenant: tenant)
     }
 
     /// Names the draft's template, keeping its configuration.
@@ -58,7 +73,7 @@ public struct DraftRepository: Sendable {
         var problems = ProblemList()
         problems.check(name, .slug, at: .root.appending("name"))
         try problems.throwIfAny("draft template is invalid")
-        return try await self.change(tenant: tenant) { $0.template = name }
+        return try self.opened(try await self.change(tenant: tenant) { $0.template = name }, tenant: tenant)
     }
 
     /// Removes the draft; removing a draft that does not exist changes nothing.
@@ -70,7 +85,7 @@ public struct DraftRepository: Sendable {
 
     /// The configuration a preview renders: the draft's document when it has one, else the live one.
     public func previewConfiguration(tenant: UUID) async throws -> TenantConfiguration {
-        let live = try await ConfigurationRepository(records: self.records).configuration(tenant: tenant)
+        let live = try await self.configuration.configuration(tenant: tenant)
         guard let document = try await self.draft(tenant: tenant)?.configuration else { return live }
         let sections = Dictionary(
             uniqueKeysWithValues: (document.objectValue ?? [:]).compactMap { name, section in

@@ -40,7 +40,7 @@ public struct TenantData: Sendable {
     public init(store: any KeyValueStore, platformDomain: String? = nil, secrets: SecretBox? = nil) {
         let records = RecordStore(store: store)
         self.tenants = TenantRepository(records: records, platformDomain: platformDomain?.lowercased())
-        self.configuration = ConfigurationRepository(records: records)
+        self.configuration = ConfigurationRepository(records: records, secrets: secrets)
         self.templates = TemplateRepository(records: records)
         self.catalog = CatalogRepository(records: records)
         self.orders = OrderRepository(records: records)
@@ -48,7 +48,7 @@ public struct TenantData: Sendable {
         self.apiKeys = APIKeyRepository(records: records)
         self.certificates = CertificateRepository(records: records, secrets: secrets)
         self.audit = AuditLog(records: records)
-        self.drafts = DraftRepository(records: records)
+        self.drafts = DraftRepository(records: records, configuration: self.configuration)
         self.secrets = secrets
     }
 }
