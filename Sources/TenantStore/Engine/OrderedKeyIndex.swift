@@ -3,8 +3,9 @@
 ///
 /// Written by hand because swift-collections' `SortedDictionary` is an unreleased prototype.
 /// Keys live in a hash table plus a sorted array; keys inserted or removed since the last scan
-/// wait in small side sets and are merged in (one linear pass) by the next scan. Point reads and
-/// writes never pay for ordering, and most writes overwrite existing keys, which needs no merge.
+/// wait in small side lists and are brought into the array by the next scan: a few at a time by
+/// binary search, many at once by one merge pass. Point reads and writes never pay for
+/// ordering, and most writes overwrite existing keys, which changes nothing here.
 struct OrderedKeyIndex {
     struct Entry {
         var seq: UInt64
@@ -14,7 +15,7 @@ struct OrderedKeyIndex {
     private(set) var entries: [String: Entry] = [:]
     private var sortedKeys: [String] = []
     private var insertedKeys: [String] = []
-    private var removedCount = 0
+    private var removedKeys: [String] = []
     /// The sum of key and value sizes of the live entries.
     private(set) var liveBytes = 0
     /// Entries whose value still lives in a mapped segment.
@@ -44,13 +45,40 @@ struct OrderedKeyIndex {
         guard let old = self.entries.removeValue(forKey: key) else { return }
         if case .mapped = old.value { self.mappedCount -= 1 }
         self.liveBytes -= key.utf8.count + old.value.count
-        self.removedCount += 1
+        self.removedKeys.append(key)
     }
 
     /// Brings the sorted key array up to date; called before ordered reads.
+    ///
+    /// A scan after every write is the common case (a write reads its tenant's keys, then adds
+    /// one audit record), so a handful of changes are placed by binary search: a merge pass
+    /// would hash and compare every key in the store for each of them.
     mutating func settle() {
-        guard !self.insertedKeys.isEmpty || self.removedCount > 0 else { return }
+        guard !self.insertedKeys.isEmpty || !self.removedKeys.isEmpty else { return }
+        if (self.insertedKeys.count + self.removedKeys.count) * 64 < self.sortedKeys.count {
+            for key in self.removedKeys where self.entries[key] == nil {
+                let position = self.position(of: key)
+                if position < self.sortedKeys.count, self.sortedKeys[position] == key {
+                    self.sortedKeys.remove(at: position)
+                }
+            }
+            for key in self.insertedKeys where self.entries[key] != nil {
+                let position = self.position(of: key)
+                if position == self.sortedKeys.count || self.sortedKeys[position] != key {
+                    self.sortedKeys.insert(key, at: position)
+                }
+            }
+        } else {
+            self.merge()
+        }
+        self.insertedKeys = []
+        self.removedKeys = []
+    }
+
+    /// Rebuilds the sorted array from it and the inserted keys in one pass.
+    private mutating func merge() {
         let inserted = self.insertedKeys.filter { self.entries[$0] != nil }.sorted()
+        let checksRemovals = !self.removedKeys.isEmpty
         var merged: [String] = []
         merged.reserveCapacity(self.entries.count)
         var left = 0
@@ -60,28 +88,31 @@ struct OrderedKeyIndex {
             if right == inserted.count || (left < self.sortedKeys.count && self.sortedKeys[left] < inserted[right]) {
                 key = self.sortedKeys[left]
                 left += 1
+                if checksRemovals, self.entries[key] == nil { continue }
             } else {
                 key = inserted[right]
                 right += 1
             }
-            if self.entries[key] != nil && merged.last != key { merged.append(key) }
+            if merged.last != key { merged.append(key) }
         }
         self.sortedKeys = merged
-        self.insertedKeys = []
-        self.removedCount = 0
     }
 
-    /// Up to `limit` keys with `prefix`, strictly after `cursor`, in order. Call ``settle()`` first.
-    func keys(prefix: String, after cursor: String?, limit: Int) -> (keys: [String], more: Bool) {
-        let start = max(prefix, cursor ?? prefix)
+    /// The index of the first sorted key not less than `key`.
+    private func position(of key: String) -> Int {
         var low = 0
         var high = self.sortedKeys.count
         while low < high {
             let middle = (low + high) / 2
-            if self.sortedKeys[middle] < start { low = middle + 1 } else { high = middle }
+            if self.sortedKeys[middle] < key { low = middle + 1 } else { high = middle }
         }
+        return low
+    }
+
+    /// Up to `limit` keys with `prefix`, strictly after `cursor`, in order. Call ``settle()`` first.
+    func keys(prefix: String, after cursor: String?, limit: Int) -> (keys: [String], more: Bool) {
         var result: [String] = []
-        var position = low
+        var position = self.position(of: max(prefix, cursor ?? prefix))
         while position < self.sortedKeys.count {
             let key = self.sortedKeys[position]
             guard key.hasPrefix(prefix) else { break }
