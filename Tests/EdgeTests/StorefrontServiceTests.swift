@@ -178,6 +178,27 @@ import Testing
         }
     }
 
+    @Test func aPageRenderedBeforeAChangeStillFindsItsStylesheet() async throws {
+        try await self.withService { service, data in
+            let home = Self.text(await service.respond(to: Self.request("acme.localhost", "/")))
+            let stylesheet = try #require(
+                home.firstMatch(of: #/\/assets\/[0-9a-f]{16}\/theme\.css/#).map { String($0.output) }
+            )
+            #expect(await service.respond(to: Self.request("acme.localhost", stylesheet)).status == 200)
+            let acme = try await Self.tenant("acme", data)
+            try await data.configuration.set(.branding, to: ["colors": ["primary": "#123456"]], tenant: acme.id)
+            let newHome = Self.text(await service.respond(to: Self.request("acme.localhost", "/")))
+            #expect(!newHome.contains(stylesheet))
+            let old = await service.respond(to: Self.request("acme.localhost", stylesheet))
+            #expect(old.status == 200)
+            // An unknown fingerprint is a 404, and not one that sticks.
+            #expect(
+                await service.respond(to: Self.request("acme.localhost", "/assets/0123456789abcdef/theme.css")).status
+                    == 404
+            )
+        }
+    }
+
     @Test func theApexRedirectsToWWWWhenTheTenantChoseWWW() async throws {
         try await self.withService { service, data in
             _ = try await data.tenants.create(

@@ -279,6 +279,9 @@ public final class StorefrontService: StorefrontResponder {
                     version: tenant.contentVersion
                 )
             else { return Self.neutralNotFound(for: request) }
+            if route.isAsset {
+                return try await self.serveAsset(route, key: key, tenant: tenant, request: request)
+            }
             let page = try await self.cache.page(for: key) {
                 let renderer = try await self.renderer(for: tenant)
                 let started = ContinuousClock.now
@@ -329,11 +332,37 @@ public final class StorefrontService: StorefrontResponder {
         guard let identity = route.cacheIdentity(path: request.path) else { return nil }
         return CacheKey(
             tenantID: tenantID,
-            contentVersion: version,
+            // A fingerprinted asset never changes, so it outlives content versions: a page
+            // rendered before a change keeps finding the stylesheet it names.
+            contentVersion: route.isAsset ? Self.assetVersion : version,
             route: identity.route,
             rawQuery: identity.parameters.isEmpty ? "" : request.query ?? "",
             keeping: identity.parameters
         )
+    }
+
+    /// The content version in the cache keys of fingerprinted assets.
+    static let assetVersion: UInt64 = 0
+
+    /// An asset from the cache, or rendered and cached when the tenant's theme has it. An unknown
+    /// fingerprint is answered 404 without caching, since it could be one a newer version of
+    /// the tenant's theme is about to have.
+    private func serveAsset(
+        _ route: StorefrontRoute,
+        key: CacheKey,
+        tenant: Tenant,
+        request: StorefrontRequest
+    ) async throws -> StorefrontResponse {
+        if let page = self.cache.lookup(key) {
+            return Self.response(from: page, to: request)
+        }
+        let page = self.render(route, with: try await self.renderer(for: tenant))
+        if page.status == 200 {
+            _ = self.cache.insert(page, for: key)
+        }
+        var response = Self.response(from: page, to: request)
+        response.cacheStatus = .miss
+        return response
     }
 
     /// Renders a cacheable route; asset paths the tenant's theme does not have render 404.

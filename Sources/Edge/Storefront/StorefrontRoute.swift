@@ -140,3 +140,11 @@ struct QueryParameters: Sendable {
         return spaced.removingPercentEncoding ?? spaced
     }
 }
+
+extension StorefrontRoute {
+    /// Whether the route is a fingerprinted asset, whose bytes never change.
+    var isAsset: Bool {
+        if case .asset = self { return true }
+        return false
+    }
+}
