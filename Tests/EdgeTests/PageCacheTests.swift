@@ -154,13 +154,13 @@ struct PageCacheTests {
         let cache = PageCache(budgetBytes: 100 * 1024)
         let returning = Self.key("/returning")
         cache.insert(Self.page("returning", padding: 1000), for: returning)
-        for index in 0..<150 {
+        for index in 0..<80 {
             cache.insert(Self.page("scan \(index)", padding: 1000), for: Self.key("/scan/\(index)"))
         }
         #expect(cache.lookup(returning) == nil)
 
         cache.insert(Self.page("returning", padding: 1000), for: returning)
-        for index in 150..<5_000 {
+        for index in 80..<5_000 {
             cache.insert(Self.page("scan \(index)", padding: 1000), for: Self.key("/scan/\(index)"))
         }
         #expect(Self.text(of: cache.lookup(returning)) == "returning")

@@ -28,11 +28,17 @@ public struct CachedPage: Sendable {
     /// The strong entity tag of the identity representation, quoted (`"…"`).
     public let etag: String
 
-    /// Bytes this page holds: both bodies and the headers.
+    /// Memory this page holds, as charged against the cache's budget: the storage of both
+    /// bodies (NIO rounds a buffer's storage up to a power of two, so a 9 KB page occupies
+    /// 16 KB), the headers, and an estimate of the cache's own bookkeeping per entry. Charging
+    /// the readable bytes instead let the process grow well past the configured budget.
     public var byteCount: Int {
-        self.identityBody.readableBytes + (self.gzipBody?.readableBytes ?? 0)
-            + self.headers.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count }
+        self.identityBody.storageCapacity + (self.gzipBody?.storageCapacity ?? 0)
+            + self.headers.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count } + Self.entryOverhead
     }
+
+    /// Bytes per cached page beyond its bodies and headers: the key, the tag, queue and table slots.
+    static let entryOverhead = 256
 
     /// Creates a page. The entity tag is derived from the identity body, so identical
     /// renders (from racing nodes, or after a restart) get identical tags.
