@@ -16,52 +16,6 @@ import Testing
 /// configuration as the routes under test.
 @Suite("Admin API: authentication, authorization, rate limits, audit")
 struct AdminAuthTests {
-    struct Fixture: Sendable {
-        let data: TenantData
-        let tokens: OperatorTokens
-        let acme: Tenant
-        let glow: Tenant
-        let directory: String
-
-        func token(_ role: Principal.Role, _ tenant: Tenant? = nil) async throws -> String {
-            try await self.tokens.sign(role: role, tenant: tenant?.id, subject: "test", lifetime: .seconds(600))
-        }
-    }
-
-    static func withAPI(
-        configuration: AdminAPI.Configuration = .init(),
-        _ body: @escaping @Sendable (any TestClientProtocol, Fixture) async throws -> Void
-    ) async throws {
-        let directory = NSTemporaryDirectory() + "admin-auth-" + UUID().uuidString
-        let store = try FileKeyValueStore.open(directory: directory + "/store")
-        defer {
-            store.close()
-            try? FileManager.default.removeItem(atPath: directory)
-        }
-        let data = TenantData(store: store, platformDomain: "localhost", secrets: SecretBox(key: .random()))
-        try await DemoTenants.seed(into: data, platformDomain: "localhost")
-        let tokens = try await OperatorTokens(dataDirectory: directory, environment: [:])
-        let storefront = try StorefrontService(
-            store: store,
-            platformDomain: "localhost",
-            themes: try ThemeLibrary.builtIn(),
-            cache: PageCache(budgetBytes: 1 << 20),
-            logger: Logger(label: "admin-tests") { _ in SwiftLogNoOpLogHandler() }
-        )
-        let router = Router(context: AdminRequestContext.self)
-        AdminAPI(data: data, tokens: tokens, storefront: storefront, configuration: configuration).register(on: router)
-        let fixture = Fixture(
-            data: data,
-            tokens: tokens,
-            acme: try #require(try await data.tenants.tenant(subdomain: "acme")),
-            glow: try #require(try await data.tenants.tenant(subdomain: "glow")),
-            directory: directory
-        )
-        try await Application(router: router).test(.router) { client in
-            try await body(client, fixture)
-        }
-    }
-
     static func bearer(_ token: String) -> HTTPFields {
         [.authorization: "Bearer \(token)", .contentType: "application/json"]
     }
@@ -71,8 +25,8 @@ struct AdminAuthTests {
     // MARK: - Tokens
 
     @Test func everyBadTokenIs401() async throws {
-        try await Self.withAPI { client, fixture in
-            let valid = try await fixture.token(.platformAdmin)
+        try await withAdminAPI { client, fixture in
+            let valid = fixture.platformAdmin
             let expired = try await fixture.tokens.sign(
                 role: .platformAdmin,
                 tenant: nil,
@@ -80,7 +34,9 @@ struct AdminAuthTests {
                 lifetime: .seconds(60),
                 now: Date().addingTimeInterval(-3600)
             )
-            let otherInstance = try await OperatorTokens(dataDirectory: fixture.directory + "/other", environment: [:])
+            let otherDirectory = NSTemporaryDirectory() + "other-instance-" + UUID().uuidString
+            defer { try? FileManager.default.removeItem(atPath: otherDirectory) }
+            let otherInstance = try await OperatorTokens(dataDirectory: otherDirectory, environment: [:])
             let foreign = try await otherInstance.sign(
                 role: .platformAdmin,
                 tenant: nil,
@@ -118,14 +74,14 @@ struct AdminAuthTests {
     }
 
     @Test func tokensForTheWrongScopeAreNotIssued() async throws {
-        try await Self.withAPI { _, fixture in
+        try await withAdminAPI { _, fixture in
             await #expect(throws: AdminProblem.self) {
                 try await fixture.tokens.sign(role: .tenantAdmin, tenant: nil, subject: "x", lifetime: .seconds(60))
             }
             await #expect(throws: AdminProblem.self) {
                 try await fixture.tokens.sign(
                     role: .platformAdmin,
-                    tenant: fixture.acme.id,
+                    tenant: fixture.tenant.id,
                     subject: "x",
                     lifetime: .seconds(60)
                 )
@@ -136,13 +92,13 @@ struct AdminAuthTests {
     // MARK: - Authorization table
 
     @Test func roleRouteAndTenantTable() async throws {
-        try await Self.withAPI { client, fixture in
-            let platform = try await fixture.token(.platformAdmin)
-            let acmeAdmin = try await fixture.token(.tenantAdmin, fixture.acme)
-            let acmeViewer = try await fixture.token(.viewer, fixture.acme)
-            let acmeKey = try await fixture.data.apiKeys.create(name: "ci", tenant: fixture.acme.id).plaintext
-            let acme = Self.id(fixture.acme)
-            let glow = Self.id(fixture.glow)
+        try await withAdminAPI { client, fixture in
+            let platform = fixture.platformAdmin
+            let scopedAdmin = fixture.tenantAdmin
+            let scopedViewer = fixture.viewer
+            let scopedKey = try await fixture.data.apiKeys.create(name: "ci", tenant: fixture.tenant.id).plaintext
+            let own = Self.id(fixture.tenant)
+            let other = Self.id(fixture.otherTenant)
             let branding = ByteBuffer(string: ##"{"companyName":"Renamed","colors":{"primary":"#112233"}}"##)
 
             struct Row {
@@ -153,72 +109,72 @@ struct AdminAuthTests {
                 var expected: HTTPResponse.Status
             }
             let rows: [Row] = [
-                Row(credential: platform, method: .get, path: "/api/tenants/\(glow)", expected: .ok),
+                Row(credential: platform, method: .get, path: "/api/tenants/\(other)", expected: .ok),
                 Row(
                     credential: platform,
                     method: .put,
-                    path: "/api/tenants/\(glow)/config/branding",
+                    path: "/api/tenants/\(other)/config/branding",
                     body: branding,
                     expected: .ok
                 ),
-                Row(credential: acmeAdmin, method: .get, path: "/api/tenants/\(acme)", expected: .ok),
-                Row(credential: acmeAdmin, method: .get, path: "/api/tenants/\(acme)/config", expected: .ok),
+                Row(credential: scopedAdmin, method: .get, path: "/api/tenants/\(own)", expected: .ok),
+                Row(credential: scopedAdmin, method: .get, path: "/api/tenants/\(own)/config", expected: .ok),
                 Row(
-                    credential: acmeAdmin,
+                    credential: scopedAdmin,
                     method: .put,
-                    path: "/api/tenants/\(acme)/config/branding",
+                    path: "/api/tenants/\(own)/config/branding",
                     body: branding,
                     expected: .ok
                 ),
-                Row(credential: acmeAdmin, method: .get, path: "/api/tenants/\(glow)", expected: .notFound),
-                Row(credential: acmeAdmin, method: .get, path: "/api/tenants/\(glow)/config", expected: .notFound),
+                Row(credential: scopedAdmin, method: .get, path: "/api/tenants/\(other)", expected: .notFound),
+                Row(credential: scopedAdmin, method: .get, path: "/api/tenants/\(other)/config", expected: .notFound),
                 Row(
-                    credential: acmeAdmin,
+                    credential: scopedAdmin,
                     method: .put,
-                    path: "/api/tenants/\(glow)/config/branding",
+                    path: "/api/tenants/\(other)/config/branding",
                     body: branding,
                     expected: .notFound
                 ),
-                Row(credential: acmeAdmin, method: .delete, path: "/api/tenants/\(acme)", expected: .forbidden),
+                Row(credential: scopedAdmin, method: .delete, path: "/api/tenants/\(own)", expected: .forbidden),
                 Row(
-                    credential: acmeAdmin,
+                    credential: scopedAdmin,
                     method: .post,
                     path: "/api/tenants",
                     body: ByteBuffer(string: #"{"companyName":"X","subdomain":"x"}"#),
                     expected: .forbidden
                 ),
-                Row(credential: acmeViewer, method: .get, path: "/api/tenants/\(acme)/config", expected: .ok),
+                Row(credential: scopedViewer, method: .get, path: "/api/tenants/\(own)/config", expected: .ok),
                 Row(
-                    credential: acmeViewer,
+                    credential: scopedViewer,
                     method: .put,
-                    path: "/api/tenants/\(acme)/config/branding",
+                    path: "/api/tenants/\(own)/config/branding",
                     body: branding,
                     expected: .forbidden
                 ),
-                Row(credential: acmeViewer, method: .get, path: "/api/tenants/\(glow)", expected: .notFound),
+                Row(credential: scopedViewer, method: .get, path: "/api/tenants/\(other)", expected: .notFound),
                 Row(
-                    credential: acmeViewer,
+                    credential: scopedViewer,
                     method: .put,
-                    path: "/api/tenants/\(glow)/config/branding",
+                    path: "/api/tenants/\(other)/config/branding",
                     body: branding,
                     expected: .notFound
                 ),
-                Row(credential: "key:" + acmeKey, method: .get, path: "/api/tenants/\(acme)/config", expected: .ok),
+                Row(credential: "key:" + scopedKey, method: .get, path: "/api/tenants/\(own)/config", expected: .ok),
                 Row(
-                    credential: "key:" + acmeKey,
+                    credential: "key:" + scopedKey,
                     method: .get,
-                    path: "/api/tenants/\(glow)/config",
+                    path: "/api/tenants/\(other)/config",
                     expected: .notFound
                 ),
                 Row(
                     credential: "key:sfe_bogus_key",
                     method: .get,
-                    path: "/api/tenants/\(acme)",
+                    path: "/api/tenants/\(own)",
                     expected: .unauthorized
                 ),
                 // A random id is as unknown to a scoped caller as another tenant's: the same 404.
                 Row(
-                    credential: acmeAdmin,
+                    credential: scopedAdmin,
                     method: .get,
                     path: "/api/tenants/\(UUID().uuidString)",
                     expected: .notFound
@@ -243,18 +199,18 @@ struct AdminAuthTests {
             let scopedList = try await client.execute(
                 uri: "/api/tenants",
                 method: .get,
-                headers: Self.bearer(acmeAdmin)
+                headers: Self.bearer(scopedAdmin)
             )
             let listed = String(buffer: scopedList.body)
-            #expect(listed.contains("Acme") && !listed.contains("Glow"))
+            #expect(listed.contains(fixture.tenant.companyName) && !listed.contains(fixture.otherTenant.companyName))
         }
     }
 
     // MARK: - Tenants and configuration
 
     @Test func createReadUpdateDeleteATenant() async throws {
-        try await Self.withAPI { client, fixture in
-            let token = try await fixture.token(.platformAdmin)
+        try await withAdminAPI { client, fixture in
+            let token = fixture.platformAdmin
             let created = try await client.execute(
                 uri: "/api/tenants",
                 method: .post,
@@ -324,9 +280,9 @@ struct AdminAuthTests {
     }
 
     @Test func configurationWritesAreConditionalOnTheETag() async throws {
-        try await Self.withAPI { client, fixture in
-            let token = try await fixture.token(.tenantAdmin, fixture.acme)
-            let path = "/api/tenants/\(Self.id(fixture.acme))/config"
+        try await withAdminAPI { client, fixture in
+            let token = fixture.tenantAdmin
+            let path = "/api/tenants/\(Self.id(fixture.tenant))/config"
             let current = try await client.execute(uri: path, method: .get, headers: Self.bearer(token))
             let etag = try #require(current.headers[.eTag])
             var headers = Self.bearer(token)
@@ -364,10 +320,10 @@ struct AdminAuthTests {
     // MARK: - Rate limits and audit
 
     @Test func aCredentialOverItsLimitGets429() async throws {
-        try await Self.withAPI(configuration: .init(credentialBurst: 3, credentialRatePerSecond: 0.01)) {
+        try await withAdminAPI(configuration: .init(credentialBurst: 3, credentialRatePerSecond: 0.01)) {
             client,
             fixture in
-            let token = try await fixture.token(.platformAdmin)
+            let token = fixture.platformAdmin
             for _ in 0..<3 {
                 let response = try await client.execute(uri: "/api/tenants", method: .get, headers: Self.bearer(token))
                 #expect(response.status == .ok)
@@ -377,7 +333,7 @@ struct AdminAuthTests {
             #expect(limited.status == .tooManyRequests)
             #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
             #expect(limited.headers[.init("RateLimit-Remaining")!] == "0")
-            let other = try await fixture.token(.viewer, fixture.acme)
+            let other = fixture.viewer
             #expect(
                 try await client.execute(uri: "/api/tenants", method: .get, headers: Self.bearer(other)).status == .ok
             )
@@ -385,21 +341,21 @@ struct AdminAuthTests {
     }
 
     @Test func everyMutatingCallIsAudited() async throws {
-        try await Self.withAPI { client, fixture in
-            let admin = try await fixture.token(.tenantAdmin, fixture.acme)
-            let viewer = try await fixture.token(.viewer, fixture.acme)
-            let path = "/api/tenants/\(Self.id(fixture.acme))/config/branding"
+        try await withAdminAPI { client, fixture in
+            let admin = fixture.tenantAdmin
+            let viewer = fixture.viewer
+            let path = "/api/tenants/\(Self.id(fixture.tenant))/config/branding"
             let body = ByteBuffer(string: #"{"companyName":"Audited"}"#)
             _ = try await client.execute(uri: path, method: .put, headers: Self.bearer(admin), body: body)
             _ = try await client.execute(uri: path, method: .put, headers: Self.bearer(viewer), body: body)
             _ = try await client.execute(uri: path, method: .get, headers: Self.bearer(admin))
-            let events = try await fixture.data.audit.events(tenant: fixture.acme.id).items
+            let events = try await fixture.data.audit.events(tenant: fixture.tenant.id).items
             #expect(events.count == 2)
             let denied = try #require(events.first)
             #expect(denied.outcome == .denied)
             let success = try #require(events.last)
             #expect(success.outcome == .success)
-            #expect(success.actor == "operator:test")
+            #expect(success.actor == "operator:test-tenant-admin")
             #expect(success.action == "PUT /api/tenants/{id}/config/{key}")
             #expect(success.target == path)
             #expect(success.requestId != nil)

@@ -47,6 +47,7 @@ struct AdminFixture: Sendable {
 /// Runs `body` against a fresh admin API over a fresh store seeded with the demo tenants, with
 /// no sockets (HummingbirdTesting's `.router` mode); the store is removed afterwards.
 func withAdminAPI<Value: Sendable>(
+    configuration: AdminAPI.Configuration = .init(),
     _ body: @Sendable (any TestClientProtocol, AdminFixture) async throws -> Value
 ) async throws -> Value {
     let directory = FileManager.default.temporaryDirectory
@@ -92,7 +93,7 @@ func withAdminAPI<Value: Sendable>(
         logger: Logger(label: "admin-tests") { _ in SwiftLogNoOpLogHandler() }
     )
     let router = Router(context: AdminRequestContext.self)
-    AdminAPI(data: data, tokens: tokens, storefront: storefront).register(on: router)
+    AdminAPI(data: data, tokens: tokens, storefront: storefront, configuration: configuration).register(on: router)
     // A handler that keeps metadata: the audit log reads the request id from the logger's
     // metadata, and the no-op handler drops it.
     var logger = Logger(label: "admin-tests")

@@ -1,4 +1,5 @@
 import Edge
+import EdgeTestSupport
 import Foundation
 import NIOCore
 import NIOHPACK
@@ -281,24 +282,11 @@ private struct ServerFixture {
     }
 }
 
-/// Runs curl and returns its exit status and output.
-///
-/// Curl is waited for on a Dispatch thread, not on the cooperative pool: the slow paths it asks
-/// for need a pool thread to answer, and this machine's pool may have only two.
+/// Runs curl and returns its exit status and output, waited for off the cooperative pool: the
+/// slow paths it asks for need a pool thread to answer, and this machine's pool may have only two.
 private func curl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    return await withCheckedContinuation { continuation in
-        DispatchQueue.global().async {
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
-        }
-    }
+    let outcome = try await offPool { try runProcess("/usr/bin/curl", arguments) }
+    return (outcome.status, outcome.output)
 }
 
 private func get(_ uri: String, method: HTTPMethod = .GET, headers: [(String, String)] = []) -> HTTPRequestHead {

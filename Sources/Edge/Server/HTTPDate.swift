@@ -13,40 +13,48 @@ import Darwin
 /// the value only changes once a second, so each handler keeps the last one.
 struct HTTPDate {
     private var second: time_t = -1
-    private var formatted = ""
-    private var logSecond: time_t = -1
-    private var logFormatted = ""
+    private var parts = tm()
+    private var formatted: String?
+    private var logFormatted: String?
 
     private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// The current time as an IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
     mutating func now() -> String {
-        var now = time(nil)
-        if now != self.second {
-            self.second = now
-            var parts = tm()
-            gmtime_r(&now, &parts)
-            self.formatted =
-                "\(Self.weekdays[Int(parts.tm_wday)]), \(Self.twoDigits(parts.tm_mday)) "
-                + "\(Self.months[Int(parts.tm_mon)]) \(1900 + Int(parts.tm_year)) "
-                + "\(Self.twoDigits(parts.tm_hour)):\(Self.twoDigits(parts.tm_min)):\(Self.twoDigits(parts.tm_sec)) GMT"
-        }
-        return self.formatted
+        self.refresh()
+        if let formatted = self.formatted { return formatted }
+        let value =
+            "\(Self.weekdays[Int(self.parts.tm_wday)]), \(Self.twoDigits(self.parts.tm_mday)) "
+            + "\(Self.months[Int(self.parts.tm_mon)]) \(1900 + Int(self.parts.tm_year)) \(self.clock) GMT"
+        self.formatted = value
+        return value
     }
 
     /// The current time as the common log format writes it, e.g. `06/Nov/1994:08:49:37 +0000`.
     mutating func logTime() -> String {
+        self.refresh()
+        if let logFormatted = self.logFormatted { return logFormatted }
+        let value =
+            "\(Self.twoDigits(self.parts.tm_mday))/\(Self.months[Int(self.parts.tm_mon)])/"
+            + "\(1900 + Int(self.parts.tm_year)):\(self.clock) +0000"
+        self.logFormatted = value
+        return value
+    }
+
+    /// Breaks the time down again when the second has moved; the texts are then made anew on demand.
+    private mutating func refresh() {
         var now = time(nil)
-        if now != self.logSecond {
-            self.logSecond = now
-            var parts = tm()
-            gmtime_r(&now, &parts)
-            self.logFormatted =
-                "\(Self.twoDigits(parts.tm_mday))/\(Self.months[Int(parts.tm_mon)])/\(1900 + Int(parts.tm_year)):"
-                + "\(Self.twoDigits(parts.tm_hour)):\(Self.twoDigits(parts.tm_min)):\(Self.twoDigits(parts.tm_sec)) +0000"
-        }
-        return self.logFormatted
+        guard now != self.second else { return }
+        self.second = now
+        gmtime_r(&now, &self.parts)
+        self.formatted = nil
+        self.logFormatted = nil
+    }
+
+    /// `HH:MM:SS`.
+    private var clock: String {
+        "\(Self.twoDigits(self.parts.tm_hour)):\(Self.twoDigits(self.parts.tm_min)):\(Self.twoDigits(self.parts.tm_sec))"
     }
 
     private static func twoDigits(_ value: Int32) -> String {
