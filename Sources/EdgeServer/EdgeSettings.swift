@@ -38,17 +38,6 @@ struct EdgeSettings: Sendable, Equatable {
     var adminAddressBurst = 400
     var adminAddressPerSecond = 200
 
-    /// The settings `SIGHUP` can change without a restart; the others need one.
-    struct Reloadable: Equatable {
-        var logLevel: Logger.Level
-        var accessLog: String?
-        var trustedProxies: [String]
-    }
-
-    var reloadable: Reloadable {
-        Reloadable(logLevel: self.logLevel, accessLog: self.accessLog, trustedProxies: self.trustedProxies)
-    }
-
     /// The admin API's rate limits.
     var adminAPI: AdminAPI.Configuration {
         AdminAPI.Configuration(

@@ -25,15 +25,12 @@ public struct TrustedProxies: Sendable, Hashable {
         }
     }
 
-    /// The networks as given, for logs and `--help`.
-    public let descriptions: [String]
     let networks: [Network]
 
     /// Nobody is trusted: `X-Forwarded-*` are always ignored.
-    public static let none = TrustedProxies(descriptions: [], networks: [])
+    public static let none = TrustedProxies(networks: [])
 
-    private init(descriptions: [String], networks: [Network]) {
-        self.descriptions = descriptions
+    private init(networks: [Network]) {
         self.networks = networks
     }
 
@@ -56,7 +53,7 @@ public struct TrustedProxies: Sendable, Hashable {
             }
             networks.append(Network(address: address, prefixLength: prefixLength))
         }
-        self.init(descriptions: entries, networks: networks)
+        self.init(networks: networks)
     }
 
     /// Whether a peer address (as NIO prints it, without a port) is trusted.
