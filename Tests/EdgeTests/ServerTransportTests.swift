@@ -14,16 +14,18 @@ import Testing
 /// `/hop` answers with header names in mixed case and with fields the transport owns or HTTP/2
 /// forbids, as a careless responder might.
 private struct EchoResponder: StorefrontResponder {
-    /// Told the path of every request that reaches the slow path, as it starts.
-    var started: AsyncStream<String>.Continuation?
+    /// Told `start <path>` as each request reaches the slow path and `end <path>` once its
+    /// answer is ready, in the order the server saw them.
+    var events: AsyncStream<String>.Continuation?
 
     func immediateResponse(to request: StorefrontRequest) -> StorefrontResponse? {
         request.path.hasPrefix("/slow") ? nil : Self.answer(request)
     }
 
     func respond(to request: StorefrontRequest) async -> StorefrontResponse {
-        self.started?.yield(request.path)
+        self.events?.yield("start \(request.path)")
         try? await Task.sleep(for: .milliseconds(Int(request.query ?? "") ?? 50))
+        self.events?.yield("end \(request.path)")
         return Self.answer(request)
     }
 
@@ -414,28 +416,31 @@ struct ServerTransportTests {
     }
 
     @Test func connectionCapPausesAccepting() async throws {
-        let (started, continuation) = AsyncStream.makeStream(of: String.self)
+        // The order of the server's events proves the wait; a wall-clock bound would fail
+        // whenever a loaded machine delays this task.
+        let (events, continuation) = AsyncStream.makeStream(of: String.self)
         let fixture = try await ServerFixture.start(
             limits: .init(maxConnections: 1),
-            responder: EchoResponder(started: continuation)
+            responder: EchoResponder(events: continuation)
         )
+        var iterator = events.makeAsyncIterator()
         // The only connection the cap allows, busy for 800 ms.
         async let holder = fixture.http1([(get("/slow/hold?800"), nil)])
-        for await _ in started {
-            break
-        }
-        let clock = ContinuousClock()
-        let start = clock.now
+        let first = try #require(await iterator.next())
         // Waits in the backlog until the first connection has closed, then is served.
         let served = try await fixture.raw(
-            "GET /capped HTTP/1.1\r\nHost: acme.localhost\r\nConnection: close\r\n\r\n"
+            "GET /slow/capped?0 HTTP/1.1\r\nHost: acme.localhost\r\nConnection: close\r\n\r\n"
         )
-        let waited = clock.now - start
         let held = try await holder
         await fixture.stop()
+        continuation.finish()
+        var order = [first]
+        while let event = await iterator.next() {
+            order.append(event)
+        }
         #expect(held.first?.head.status == .ok)
         #expect(served.hasPrefix("HTTP/1.1 200 "))
-        #expect(waited >= .milliseconds(600))
+        #expect(order == ["start /slow/hold", "end /slow/hold", "start /slow/capped", "end /slow/capped"])
     }
 
     @Test func plainHTTPRedirectsToHTTPS() async throws {
@@ -604,7 +609,7 @@ struct ServerTransportTests {
 
     @Test func http2ShutdownFinishesStreamsInFlight() async throws {
         let (started, continuation) = AsyncStream.makeStream(of: String.self)
-        let fixture = try await ServerFixture.start(responder: EchoResponder(started: continuation))
+        let fixture = try await ServerFixture.start(responder: EchoResponder(events: continuation))
         async let responses = fixture.http2([
             HTTP2Request(path: "/slow/drain?1500"), HTTP2Request(path: "/slow/other?1200"),
         ])
@@ -655,7 +660,7 @@ struct ServerTransportTests {
 
     @Test func shutdownFinishesRequestsInFlight() async throws {
         let (started, continuation) = AsyncStream.makeStream(of: String.self)
-        let fixture = try await ServerFixture.start(responder: EchoResponder(started: continuation))
+        let fixture = try await ServerFixture.start(responder: EchoResponder(events: continuation))
         async let responses = fixture.http1([(get("/slow/drain?1500"), nil)])
         for await _ in started {
             break
