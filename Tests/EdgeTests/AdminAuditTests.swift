@@ -57,4 +57,34 @@ import Testing
             #expect(try await client.send(.get, "/api/audit", token: nil).status == .unauthorized)
         }
     }
+
+    @Test func everyCallIsRecordedOnceWhetherItsChangeCarriedTheEventOrNot() async throws {
+        try await withAdminAPI { client, fixture in
+            let tenantID = fixture.tenant.id.uuidString.lowercased()
+            // Committed with the change itself.
+            for colour in ["#111111", "#222222"] {
+                let branding: JSONValue = ["companyName": "Audited", "colors": ["primary": .string(colour)]]
+                #expect(
+                    try await client.send(
+                        .put,
+                        fixture.path("/config/branding"),
+                        token: fixture.tenantAdmin,
+                        json: branding
+                    )
+                    .status == .ok
+                )
+            }
+            // Refused before any change: recorded on its own.
+            let invalid: JSONValue = ["companyName": 42]
+            #expect(
+                try await client.send(.put, fixture.path("/config/branding"), token: fixture.tenantAdmin, json: invalid)
+                    .status == .unprocessableContent
+            )
+            let events = try await client.send(.get, "/api/audit?tenant=\(tenantID)", token: fixture.platformAdmin)
+                .json.items.filter { $0["target"] == .string(fixture.path("/config/branding")) }
+            #expect(events.map { $0["outcome"] } == ["failure", "success", "success"])
+            #expect(events.allSatisfy { $0["action"]?.stringValue?.hasPrefix("PUT ") == true })
+            #expect(Set(events.map { $0["id"] }).count == 3)
+        }
+    }
 }

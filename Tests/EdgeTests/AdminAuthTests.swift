@@ -73,6 +73,24 @@ struct AdminAuthTests {
         }
     }
 
+    @Test func aTokenThatWorkedStopsWorkingWhenItExpires() async throws {
+        try await withAdminAPI { client, fixture in
+            // Signed an hour and a bit ago for an hour: valid for about 1.5 s more.
+            let shortLived = try await fixture.tokens.sign(
+                role: .platformAdmin,
+                tenant: nil,
+                subject: "test",
+                lifetime: .seconds(3600),
+                now: Date().addingTimeInterval(-3598.5)
+            )
+            let before = try await client.execute(uri: "/api/tenants", method: .get, headers: Self.bearer(shortLived))
+            #expect(before.status == .ok)
+            try await Task.sleep(for: .seconds(2))
+            let after = try await client.execute(uri: "/api/tenants", method: .get, headers: Self.bearer(shortLived))
+            #expect(after.status == .unauthorized)
+        }
+    }
+
     @Test func tokensForTheWrongScopeAreNotIssued() async throws {
         try await withAdminAPI { _, fixture in
             await #expect(throws: AdminProblem.self) {

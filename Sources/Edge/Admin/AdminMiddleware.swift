@@ -59,20 +59,27 @@ struct AdminAuditMiddleware: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard request.method != .get, request.method != .head else { return try await next(request, context) }
+        // A successful change commits this event with itself (one sync, never one without the
+        // other); any other ending is recorded on its own below.
+        let pending = try self.audit.pending(self.event(request, context: context, outcome: .success))
         do {
-            let response = try await next(request, context)
-            try await self.record(request, context: context, status: response.status.code)
+            let response = try await PendingAuditEvent.$current.withValue(pending) {
+                try await next(request, context)
+            }
+            try await self.record(request, context: context, status: response.status.code, committed: !pending.close())
             return response
         } catch let problem as AdminProblem {
-            try await self.record(request, context: context, status: problem.status.code)
+            try await self.record(request, context: context, status: problem.status.code, committed: !pending.close())
             throw problem
         } catch {
-            try await self.record(request, context: context, status: 500)
+            try await self.record(request, context: context, status: 500, committed: !pending.close())
             throw error
         }
     }
 
-    private func record(_ request: Request, context: Context, status: Int) async throws {
+    /// Appends the call's event unless a successful call's change already committed it; a call
+    /// that failed after committing a change gets a second event with its outcome.
+    private func record(_ request: Request, context: Context, status: Int, committed: Bool) async throws {
         let outcome: AuditEvent.Outcome =
             switch status {
             case 200..<400: .success
@@ -81,18 +88,20 @@ struct AdminAuditMiddleware: RouterMiddleware {
                 .denied
             default: .failure
             }
-        let tenant = context.parameters.get("id").flatMap(UUID.init(uuidString:)) ?? context.principal?.tenant
-        try await self.audit.append(
-            AuditEvent(
-                actor: context.principal?.actor ?? "anonymous",
-                action: "\(request.method.rawValue) \(context.endpointPath ?? request.uri.path)",
-                target: String(request.uri.path.prefix(500)),
-                tenantId: tenant,
-                // `context.id` traps when the log handler drops metadata; read it optionally.
-                requestId: context.logger[metadataKey: "hb.request.id"]?.description,
-                clientAddress: context.clientAddress,
-                outcome: outcome
-            )
+        guard !(committed && outcome == .success) else { return }
+        try await self.audit.append(self.event(request, context: context, outcome: outcome))
+    }
+
+    private func event(_ request: Request, context: Context, outcome: AuditEvent.Outcome) -> AuditEvent {
+        AuditEvent(
+            actor: context.principal?.actor ?? "anonymous",
+            action: "\(request.method.rawValue) \(context.endpointPath ?? request.uri.path)",
+            target: String(request.uri.path.prefix(500)),
+            tenantId: context.parameters.get("id").flatMap(UUID.init(uuidString:)) ?? context.principal?.tenant,
+            // `context.id` traps when the log handler drops metadata; read it optionally.
+            requestId: context.logger[metadataKey: "hb.request.id"]?.description,
+            clientAddress: context.clientAddress,
+            outcome: outcome
         )
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 public import Foundation
 import JWTKit
+import Synchronization
 public import TenantStore
 
 /// Operator tokens: JWTs signed with the instance's Ed25519 key, kept in the data directory.
@@ -36,6 +37,7 @@ public struct OperatorTokens: Sendable {
     public static let keyEnvironmentVariable = "EDGE_TOKEN_SIGNING_KEY"
 
     private let keys: JWTKeyCollection
+    private let verified = VerifiedTokens()
 
     /// The signer for the instance whose data directory is `dataDirectory`.
     ///
@@ -88,6 +90,9 @@ public struct OperatorTokens: Sendable {
     ///
     /// - Throws: ``AdminProblem`` `401` for any token that does not verify.
     public func principal(forToken token: String) async throws -> Principal {
+        if let principal = self.verified.principal(forToken: token, now: Date()) {
+            return principal
+        }
         let claims: Claims
         do {
             claims = try await self.keys.verify(token, as: Claims.self)
@@ -101,12 +106,14 @@ public struct OperatorTokens: Sendable {
         guard (role == .platformAdmin) == (tenant == nil) else {
             throw AdminProblem.unauthorized("the bearer token's tenant scope does not fit its role")
         }
-        return Principal(
+        let principal = Principal(
             actor: "operator:\(claims.sub.value)",
             role: role,
             tenant: tenant,
             credential: claims.jti.value
         )
+        self.verified.record(principal, forToken: token, expiresAt: claims.exp.value)
+        return principal
     }
 
     private static func reason(_ error: any Error) -> String {
@@ -116,6 +123,37 @@ public struct OperatorTokens: Sendable {
         case .signatureVerificationFailed: return "bad signature"
         case .malformedToken: return "malformed"
         default: return "not verifiable with this edge's key"
+        }
+    }
+}
+
+/// Tokens that verified recently, until they expire.
+///
+/// An operator's script sends the same token with every call, and verifying its Ed25519
+/// signature (behind jwt-kit's actor, one at a time) cost more than the rest of a small admin
+/// request. A token is immutable, so the principal it verified to stays right until `exp`.
+private final class VerifiedTokens: Sendable {
+    /// Past this many tokens the cache starts over, which costs only verifications.
+    static let capacity = 1024
+    private let entries = Mutex<[String: (principal: Principal, expiresAt: Date)]>([:])
+
+    func principal(forToken token: String, now: Date) -> Principal? {
+        self.entries.withLock { entries in
+            guard let entry = entries[token] else { return nil }
+            guard now < entry.expiresAt else {
+                entries[token] = nil
+                return nil
+            }
+            return entry.principal
+        }
+    }
+
+    func record(_ principal: Principal, forToken token: String, expiresAt: Date) {
+        self.entries.withLock { entries in
+            if entries.count >= Self.capacity {
+                entries.removeAll(keepingCapacity: true)
+            }
+            entries[token] = (principal, expiresAt)
         }
     }
 }

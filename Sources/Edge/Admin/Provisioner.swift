@@ -42,7 +42,10 @@ final class Provisioner: Sendable {
 
     /// Runs the job's remaining steps in the background.
     func start(_ job: ProvisioningJob) {
-        Task { await self.run(job) }
+        // The job outlives the request, whose audit event its changes must not take.
+        PendingAuditEvent.$current.withValue(nil) {
+            Task { await self.run(job) }
+        }
     }
 
     /// The stored job, or `nil`.

@@ -27,6 +27,8 @@ public struct CachedPage: Sendable {
     public let gzipBody: ByteBuffer?
     /// The strong entity tag of the identity representation, quoted (`"…"`).
     public let etag: String
+    /// The strong entity tag of the gzip representation, made once rather than per request.
+    private let gzipETag: String
 
     /// Memory this page holds, as charged against the cache's budget: the storage of both
     /// bodies (NIO rounds a buffer's storage up to a power of two, so a 9 KB page occupies
@@ -63,6 +65,7 @@ public struct CachedPage: Sendable {
         }
         tag.append(UInt8(ascii: "\""))
         self.etag = String(decoding: tag, as: UTF8.self)
+        self.gzipETag = String(self.etag.dropLast()) + "-gzip\""
     }
 
     /// Creates a page from the renderer's output, compressing it with gzip.
@@ -85,7 +88,7 @@ public struct CachedPage: Sendable {
     /// whenever the representation's bytes do).
     public func representation(for encoding: ContentEncoding) -> Representation {
         if encoding == .gzip, let gzipBody = self.gzipBody {
-            return Representation(body: gzipBody, encoding: .gzip, etag: String(self.etag.dropLast()) + "-gzip\"")
+            return Representation(body: gzipBody, encoding: .gzip, etag: self.gzipETag)
         }
         return Representation(body: self.identityBody, encoding: .identity, etag: self.etag)
     }

@@ -154,7 +154,7 @@ enum HeaderFieldName {
     }
 
     /// Whether `name`, in any case, is `lowercaseName`.
-    static func equal(_ name: String, _ lowercaseName: String) -> Bool {
+    static func equal(_ name: some StringProtocol, _ lowercaseName: String) -> Bool {
         name.utf8.elementsEqual(lowercaseName.utf8) { byte, lower in
             (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == lower
         }

@@ -35,7 +35,10 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
     private var coveredAuthority = CoveredAuthority()
     private var state = State.idle
     private var quiescing = false
-    private var timeout: Scheduled<Void>?
+    /// When an idle connection (no request head in progress) is closed.
+    private var idleDeadline = NIODeadline.distantFuture
+    /// The one timer that enforces ``idleDeadline``, and when it fires.
+    private var timer: (task: Scheduled<Void>, firesAt: NIODeadline)?
     /// Cache hits on HTTP/1.1 are flushed once per read burst, so pipelined hits share a TLS record.
     private var needsFlush = false
     private var date = HTTPDate()
@@ -55,19 +58,17 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.scheduleTimeout(self.limits.headerReadTimeout, context: context)
+        self.closeWhenIdle(after: self.limits.headerReadTimeout, context: context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        self.timeout?.cancel()
-        self.timeout = nil
+        self.timer?.task.cancel()
+        self.timer = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (Self.unwrapInboundIn(data), self.state) {
         case (.head(let head), .idle):
-            self.timeout?.cancel()
-            self.timeout = nil
             if let length = head.headers.first(name: "content-length").flatMap(Int.init),
                 length > self.limits.maxBodyBytes
             {
@@ -225,7 +226,7 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
         self.logged = nil
         if keepAlive {
             self.state = .idle
-            self.scheduleTimeout(self.limits.idleTimeout, context: context)
+            self.closeWhenIdle(after: self.limits.idleTimeout, context: context)
             if flush {
                 context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
             } else {
@@ -250,16 +251,34 @@ final class StorefrontRequestHandler: ChannelInboundHandler {
         self.write(response, isHead: false, keepAlive: false, flush: true, context: context)
     }
 
-    private func scheduleTimeout(_ delay: TimeAmount, context: ChannelHandlerContext) {
-        self.timeout?.cancel()
+    /// Closes the connection if it is still idle `delay` from now.
+    ///
+    /// Called after every response, so it moves a deadline rather than scheduling a timer: a
+    /// timer already pending for an earlier time checks the deadline when it fires and waits
+    /// on. Scheduling and cancelling a task per request cost more than the cache lookup.
+    private func closeWhenIdle(after delay: TimeAmount, context: ChannelHandlerContext) {
+        self.idleDeadline = .now() + delay
+        if let timer = self.timer {
+            guard timer.firesAt > self.idleDeadline else { return }
+            timer.task.cancel()
+        }
+        self.scheduleTimer(at: self.idleDeadline, context: context)
+    }
+
+    private func scheduleTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        self.timeout = context.eventLoop.scheduleTask(in: delay) {
+        let task = context.eventLoop.scheduleTask(deadline: deadline) {
             let (handler, context) = loopBound.value
-            handler.timeout = nil
-            if case .idle = handler.state {
+            handler.timer = nil
+            // A request in progress has its own limits; the next response sets a new deadline.
+            guard case .idle = handler.state else { return }
+            if NIODeadline.now() >= handler.idleDeadline {
                 context.close(promise: nil)
+            } else {
+                handler.scheduleTimer(at: handler.idleDeadline, context: context)
             }
         }
+        self.timer = (task, deadline)
     }
 }
 

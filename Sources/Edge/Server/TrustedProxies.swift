@@ -66,8 +66,7 @@ public struct TrustedProxies: Sendable, Hashable {
     /// itself a trusted proxy, because every proxy appends the address it saw and only the
     /// entries added by trusted proxies can be believed.
     func forwardedClient(in forwardedFor: String) -> String? {
-        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        for hop in hops.reversed() where !hop.isEmpty {
+        for hop in HeaderList(forwardedFor).map(String.init).reversed() {
             guard Self.addressBytes(hop) != nil else { return nil }
             if !self.contains(hop) { return hop }
         }

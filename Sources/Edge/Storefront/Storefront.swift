@@ -502,21 +502,37 @@ public final class StorefrontService: StorefrontResponder {
     /// Whether `Accept-Encoding` allows gzip: `gzip`, `x-gzip` or `*` without `q=0`.
     static func acceptsGzip(_ header: String?) -> Bool {
         guard let header else { return false }
-        for item in header.split(separator: ",") {
-            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            guard let coding = parts.first, coding == "gzip" || coding == "x-gzip" || coding == "*" else { continue }
-            let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-            return quality > 0
+        for item in HeaderList(header) {
+            let semicolon = item.utf8.firstIndex(of: UInt8(ascii: ";")) ?? item.endIndex
+            let coding = HeaderList.trimmed(item[..<semicolon])
+            guard
+                HeaderFieldName.equal(coding, "gzip") || HeaderFieldName.equal(coding, "x-gzip")
+                    || HeaderFieldName.equal(coding, "*")
+            else { continue }
+            return !Self.hasZeroWeight(item[semicolon...])
+        }
+        return false
+    }
+
+    /// Whether parameters such as `;q=0.000` give zero weight; a malformed weight counts as 1.
+    private static func hasZeroWeight(_ parameters: Substring) -> Bool {
+        for parameter in parameters.split(separator: ";") {
+            let trimmed = HeaderList.trimmed(parameter)
+            guard HeaderFieldName.equal(trimmed.prefix(2), "q=") else { continue }
+            let value = trimmed.dropFirst(2).utf8
+            guard value.first == UInt8(ascii: "0") else { return false }
+            let fraction = value.dropFirst()
+            return fraction.isEmpty
+                || (fraction.first == UInt8(ascii: ".") && fraction.dropFirst().allSatisfy { $0 == UInt8(ascii: "0") })
         }
         return false
     }
 
     /// Whether an `If-None-Match` list names `etag` (weak comparison, RFC 9110 §13.1.2).
     static func matches(_ header: String, etag: String) -> Bool {
-        let bare = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
-        return header.split(separator: ",").contains { candidate in
-            let tag = candidate.trimmingCharacters(in: .whitespaces)
-            return tag == "*" || tag == bare || tag == "W/" + bare
+        let bare = etag.hasPrefix("W/") ? etag.dropFirst(2) : etag[...]
+        return HeaderList(header).contains { tag in
+            tag == "*" || tag == bare || (tag.hasPrefix("W/") && tag.dropFirst(2) == bare)
         }
     }
 

@@ -35,6 +35,40 @@ extension ModelTests {
             }
         }
 
+        @Test func aPendingEventCommitsWithTheFirstChangeThatSucceeds() async throws {
+            try await withTenantData { data, _ in
+                let tenant = try await data.tenants.create(companyName: "Acme", subdomain: "acme").id
+                let version = try await data.configuration.configuration(tenant: tenant).contentVersion
+                let pending = try data.audit.pending(
+                    AuditEvent(actor: "a", action: "PUT config", target: "t", tenantId: tenant)
+                )
+                try await PendingAuditEvent.$current.withValue(pending) {
+                    // A stale write fails: its batch gives the event back.
+                    await #expect(throws: TenantStoreError.self) {
+                        try await data.configuration.set(
+                            .branding,
+                            to: ["companyName": "Stale"],
+                            tenant: tenant,
+                            ifContentVersion: version + 7
+                        )
+                    }
+                    #expect(try await data.audit.events(tenant: tenant).items.isEmpty)
+                    try await data.configuration.set(.branding, to: ["companyName": "New"], tenant: tenant)
+                    // Only the first change carries it.
+                    try await data.configuration.set(.branding, to: ["companyName": "Newer"], tenant: tenant)
+                }
+                #expect(try await data.audit.events(tenant: tenant).items == [pending.event])
+                #expect(!pending.close())
+
+                let unused = try data.audit.pending(AuditEvent(actor: "a", action: "x", target: "t", tenantId: tenant))
+                #expect(unused.close())
+                try await PendingAuditEvent.$current.withValue(unused) {
+                    try await data.configuration.set(.branding, to: ["companyName": "After"], tenant: tenant)
+                }
+                #expect(try await data.audit.events(tenant: tenant).items == [pending.event])
+            }
+        }
+
         @Test func eventsOutliveTheirTenant() async throws {
             try await withTenantData { data, _ in
                 let tenant = try await data.tenants.create(companyName: "Acme", subdomain: "acme").id
