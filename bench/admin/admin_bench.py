@@ -4,6 +4,11 @@
 1. Configuration PUTs (validated, durable, cache invalidated, audited) with 32 concurrent
    clients: wrk with put-config.lua over 32 keep-alive connections, p50/p99 from wrk's
    latency distribution; the target is p99 < 5 ms (the plan's own bound is 500 ms).
+   Three loads: back to back (the server saturated), paced (each client thinks 40 ms between
+   calls), and back to back against a second server whose data directory is on tmpfs, where
+   fdatasync costs nothing — which separates the software's latency from the disk's. Beside
+   them, the disk's own fdatasync latency in the same directory during the runs (the anchor:
+   no durable write can be acknowledged faster than the disk syncs).
 2. Create + provision a tenant to its first served page: POST /api/provision/store?wait=true,
    then GET the new store's home page over a new TLS connection, timed end to end by one
    client; the target is < 100 ms (the plan: 5 minutes).
@@ -23,6 +28,8 @@ import ssl
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -40,14 +47,14 @@ def free_port():
 
 
 class Server:
-    def __init__(self, binary, work):
-        self.binary, self.work = binary, work
+    def __init__(self, binary, work, data="data"):
+        self.binary, self.work, self.data = binary, work, data
         self.https, self.admin = free_port(), free_port()
         self.process = None
 
     def __enter__(self):
         self.process = subprocess.Popen(
-            [self.binary, "serve", "--data-dir", "data", "--listen", f"127.0.0.1:{self.https}",
+            [self.binary, "serve", "--data-dir", self.data, "--listen", f"127.0.0.1:{self.https}",
              "--http-listen", f"127.0.0.1:{free_port()}", "--admin-listen", f"127.0.0.1:{self.admin}",
              "--platform-domain", "bench.test"],
             # The benchmark's 32 clients share one token and one address: lift the admin rate
@@ -70,7 +77,7 @@ class Server:
                 self.process.kill()
 
     def token(self):
-        return subprocess.run([self.binary, "token", "--data-dir", "data", "--role", "platform-admin"],
+        return subprocess.run([self.binary, "token", "--data-dir", self.data, "--role", "platform-admin"],
                               cwd=self.work, capture_output=True, text=True, check=True).stdout.strip()
 
     def context(self):
@@ -114,31 +121,97 @@ def wrk_latency(output, percentile):
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def bench_config_puts(server, admin, seconds):
+class SyncProbe:
+    """Appends 256 bytes and fdatasyncs them every 10 ms in `directory` while it is entered."""
+
+    def __init__(self, directory):
+        self.path = os.path.join(directory, "sync-probe")
+        self.timings, self.stopping = [], threading.Event()
+
+    def run(self):
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            while not self.stopping.wait(0.01):
+                os.write(descriptor, b"x" * 256)
+                started = time.perf_counter()
+                os.fdatasync(descriptor)
+                self.timings.append((time.perf_counter() - started) * 1000)
+        finally:
+            os.close(descriptor)
+            os.unlink(self.path)
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self.stopping.set()
+        self.thread.join()
+
+    def summary(self):
+        ordered = sorted(self.timings)
+        if not ordered:
+            return None
+        return {"syncs": len(ordered), "p50_ms": ordered[len(ordered) // 2],
+                "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], "max_ms": ordered[-1],
+                "over_5ms": sum(1 for timing in ordered if timing > 5)}
+
+
+def create_put_tenants(admin):
     ids = []
     for index in range(PUT_CLIENTS):
         status, created = admin.call("POST", "/api/tenants", {"companyName": f"Put {index}", "subdomain": f"put{index}"})
         if status != 201:
             raise RuntimeError(f"creating a tenant answered {status}: {created}")
         ids.append(created["tenant"]["id"])
+    return ids
+
+
+def put_round(server, admin, ids, seconds, label, think_ms=None):
     env = dict(os.environ, EDGE_TOKEN=admin.token)
-    rounds = []
-    for number in range(3):
-        output = subprocess.run(
-            ["wrk", "-t2", f"-c{PUT_CLIENTS}", f"-d{seconds}s", "--latency", "-s", os.path.join(HERE, "put-config.lua"),
-             f"https://127.0.0.1:{server.admin}", "--"] + ids,
-            env=env, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
-        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-        errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-        rounds.append({"rps": rps, "p50_ms": wrk_latency(output, 50), "p99_ms": wrk_latency(output, 99),
-                       "errors": int(errors.group(1)) if errors else 0})
-        log(f"config PUT round {number + 1}/3: {rps:,.0f}/s, p50 {rounds[-1]['p50_ms']:.2f} ms, "
-            f"p99 {rounds[-1]['p99_ms']:.2f} ms, {rounds[-1]['errors']} errors")
+    if think_ms:
+        env["EDGE_THINK_MS"] = str(think_ms)
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{PUT_CLIENTS}", f"-d{seconds}s", "--latency", "-s", os.path.join(HERE, "put-config.lua"),
+         f"https://127.0.0.1:{server.admin}", "--"] + ids,
+        env=env, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    result = {"rps": rps, "p50_ms": wrk_latency(output, 50), "p99_ms": wrk_latency(output, 99),
+              "errors": int(errors.group(1)) if errors else 0}
+    log(f"config PUT {label}: {rps:,.0f}/s, p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, "
+        f"{result['errors']} errors")
+    return result
+
+
+def bench_config_puts(server, admin, seconds):
+    ids = create_put_tenants(admin)
+    rounds, paced = [], []
+    with SyncProbe(os.path.join(server.work, server.data)) as probe:
+        for number in range(3):
+            rounds.append(put_round(server, admin, ids, seconds, f"back to back {number + 1}/3"))
+            paced.append(put_round(server, admin, ids, seconds, f"paced (40 ms think) {number + 1}/3", think_ms=40))
     # The last write is what the storefront shows: the cache was invalidated, not waited out.
     status, _ = admin.call("PUT", f"/api/tenants/{ids[0]}/config/branding",
                            {"companyName": "Invalidated", "colors": {"primary": "#123456"}})
     served = page(server, "put0.bench.test")[1].decode()
-    return rounds, status == 200 and "Invalidated" in served
+    return rounds, paced, probe.summary(), status == 200 and "Invalidated" in served
+
+
+def bench_config_puts_on_tmpfs(binary, work, seconds):
+    """The back-to-back rounds against a server whose data directory is on /dev/shm."""
+    if not os.access("/dev/shm", os.W_OK):
+        log("no writable /dev/shm: skipping the tmpfs control run")
+        return []
+    data = tempfile.mkdtemp(prefix="edge-admin-bench-", dir="/dev/shm")
+    try:
+        with Server(binary, work, data=data) as server:
+            admin = Admin(server, server.token())
+            ids = create_put_tenants(admin)
+            return [put_round(server, admin, ids, seconds, f"data on tmpfs {number + 1}/3") for number in range(3)]
+    finally:
+        subprocess.run(["rm", "-rf", data], check=False)
 
 
 def bench_provisioning(server, admin, count):
@@ -166,29 +239,53 @@ def main():
     parser.add_argument("--quick", action="store_true")
     arguments = parser.parse_args()
     seconds = 3 if arguments.quick else 10
-    with Server(os.path.join(arguments.bin, "edge"), arguments.work) as server:
+    binary = os.path.join(arguments.bin, "edge")
+    with Server(binary, arguments.work) as server:
         admin = Admin(server, server.token())
         log("config PUTs with 32 concurrent clients...")
-        rounds, invalidated = bench_config_puts(server, admin, seconds)
+        rounds, paced, disk, invalidated = bench_config_puts(server, admin, seconds)
         log("create + provision to first served page...")
         timings, failures = bench_provisioning(server, admin, 10 if arguments.quick else 30)
-    p99s = sorted(r["p99_ms"] for r in rounds)
+    log("config PUTs with the data directory on tmpfs...")
+    tmpfs = bench_config_puts_on_tmpfs(binary, arguments.work, seconds)
+
+    def medians(runs):
+        if not runs:
+            return {}
+        return {"rps": statistics.median(r["rps"] for r in runs), "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+                "p99_ms": statistics.median(r["p99_ms"] for r in runs), "errors": sum(r["errors"] for r in runs)}
+
+    saturated, paced_median, tmpfs_median = medians(rounds), medians(paced), medians(tmpfs)
     result = {
-        "config_put_rps": statistics.median(r["rps"] for r in rounds),
-        "config_put_p50_ms": statistics.median(r["p50_ms"] for r in rounds),
-        "config_put_p99_ms": statistics.median(p99s),
-        "config_put_errors": sum(r["errors"] for r in rounds),
+        "config_put_rps": saturated["rps"],
+        "config_put_p50_ms": saturated["p50_ms"],
+        "config_put_p99_ms": saturated["p99_ms"],
+        "config_put_errors": saturated["errors"] + paced_median.get("errors", 0) + tmpfs_median.get("errors", 0),
+        "config_put_paced": paced_median,
+        "config_put_tmpfs": tmpfs_median,
+        "disk_fdatasync": disk,
         "config_put_invalidates_cache": invalidated,
         "provision_to_first_page_p50_ms": statistics.median(timings) if timings else None,
         "provision_to_first_page_max_ms": max(timings) if timings else None,
         "provision_failures": failures,
-        "rounds": rounds,
+        "rounds": {"back_to_back": rounds, "paced": paced, "tmpfs": tmpfs},
         "targets": {"config_put_p99_ms": 5, "provision_to_first_page_ms": 100},
     }
-    print(f"config PUT, 32 clients: {result['config_put_rps']:,.0f}/s, p50 {result['config_put_p50_ms']:.2f} ms, "
-          f"p99 {result['config_put_p99_ms']:.2f} ms (target < 5 ms: "
-          f"{'pass' if result['config_put_p99_ms'] < 5 else 'FAIL'}), {result['config_put_errors']} errors, "
-          f"cache invalidated: {invalidated}")
+
+    def line(label, figures):
+        if not figures:
+            return
+        verdict = "pass" if figures["p99_ms"] < 5 else "FAIL"
+        print(f"config PUT, 32 clients, {label}: {figures['rps']:,.0f}/s, p50 {figures['p50_ms']:.2f} ms, "
+              f"p99 {figures['p99_ms']:.2f} ms (target < 5 ms: {verdict}), {figures['errors']} errors")
+
+    line("back to back", saturated)
+    line("paced, 40 ms think", paced_median)
+    line("back to back, data on tmpfs", tmpfs_median)
+    if disk:
+        print(f"  disk anchor, fdatasync in the data directory during the runs: p50 {disk['p50_ms']:.2f} ms, "
+              f"p99 {disk['p99_ms']:.2f} ms, max {disk['max_ms']:.1f} ms, {disk['over_5ms']} of {disk['syncs']} over 5 ms")
+    print(f"  cache invalidated by the last PUT: {invalidated}")
     if timings:
         print(f"create + provision → first page: p50 {result['provision_to_first_page_p50_ms']:.1f} ms, "
               f"max {result['provision_to_first_page_max_ms']:.1f} ms over {len(timings)} tenants (target < 100 ms: "

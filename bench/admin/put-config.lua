@@ -1,6 +1,8 @@
 -- wrk script: PUT /api/tenants/{id}/config/branding with a new colour every time, rotating over
 -- the tenant ids given after `--`, authenticated with the token in $EDGE_TOKEN.
 -- wrk -t2 -c32 -d10s --latency -s put-config.lua https://127.0.0.1:9443 -- <id> <id> ...
+-- With $EDGE_THINK_MS set, each connection waits that long after every response before its
+-- next request, as a person or a script between calls would; otherwise it sends back to back.
 local ids = {}
 local counter = 0
 
@@ -21,6 +23,13 @@ function request()
     ["Content-Type"] = "application/json",
     ["Host"] = "localhost",
   }, body)
+end
+
+local think = tonumber(os.getenv("EDGE_THINK_MS") or "")
+if think then
+  function delay()
+    return think
+  end
 end
 
 local errors = 0
