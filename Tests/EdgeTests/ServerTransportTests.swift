@@ -539,6 +539,24 @@ struct ServerTransportTests {
         #expect(responses[2].body.hasPrefix("POST acme.localhost /empty - body=0 x-test=One client=127.0.0.1"))
     }
 
+    @Test(.timeLimit(.minutes(1))) func http2BodiesBeyondTheInitialWindowsArrive() async throws {
+        // 65,535 bytes is the initial window of the connection and of each stream: without the
+        // server returning what it read, the second request, or the first one's tail, would stall.
+        let fixture = try await ServerFixture.start()
+        let chunk = String(repeating: "w", count: 20_000)
+        let large = try await fixture.http2([
+            HTTP2Request(method: "POST", path: "/large", body: Array(repeating: chunk, count: 5))
+        ])
+        let several = try await fixture.http2(
+            (1...4).map { HTTP2Request(method: "POST", path: "/part\($0)", body: [chunk, chunk]) }
+        )
+        await fixture.stop()
+        #expect(large[0].body.hasPrefix("POST acme.localhost /large - body=100000"))
+        for (index, response) in several.enumerated() {
+            #expect(response.body.hasPrefix("POST acme.localhost /part\(index + 1) - body=40000"))
+        }
+    }
+
     @Test(.timeLimit(.minutes(1))) func http2OversizedBodyIs413() async throws {
         let fixture = try await ServerFixture.start(limits: .init(maxBodyBytes: 1024))
         let big = String(repeating: "y", count: 700)

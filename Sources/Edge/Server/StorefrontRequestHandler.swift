@@ -6,7 +6,7 @@ import NIOHTTP1
 ///
 /// One handler serves an HTTP/1.1 connection, behind `HTTPServerPipelineHandler`, which holds
 /// pipelined requests back until the previous response has ended, so responses keep their
-/// order. (HTTP/2 streams have ``StorefrontHTTP2StreamHandler``.) A cache hit is answered on the
+/// order. (HTTP/2 connections have ``StorefrontHTTP2Handler``.) A cache hit is answered on the
 /// event loop from ``StorefrontResponder/immediateResponse(to:)`` with no task hop; a miss runs
 /// ``StorefrontResponder/respond(to:)`` in a task and hops back to the loop to write. The
 /// handler enforces the per-request limits: 413 for bodies over the limit, 431 for heads over

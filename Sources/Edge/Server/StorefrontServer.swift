@@ -12,8 +12,8 @@ import Synchronization
 /// Plain SwiftNIO channel handlers rather than a framework, because a cached page must be
 /// answered on the event loop with no task hop and no copy (see `anchors/perf/RESULTS.md`).
 /// Each HTTPS connection runs `NIOSSLServerHandler` (certificate chosen per SNI by the
-/// configuration's callback), then ALPN picks HTTP/2 (`NIOHTTP2Handler`, one
-/// ``StorefrontHTTP2StreamHandler`` per stream, speaking frames) or HTTP/1.1 (NIOHTTP1 with
+/// configuration's callback), then ALPN picks HTTP/2 (`NIOHTTP2Handler` and one
+/// ``StorefrontHTTP2Handler`` for all of the connection's streams, speaking frames) or HTTP/1.1 (NIOHTTP1 with
 /// pipelining assistance and ``StorefrontRequestHandler``). ``Limits`` bound what one client can hold.
 ///
 /// Start with ``start(configuration:tlsConfiguration:responder:group:logger:)``; stop with
@@ -358,32 +358,17 @@ public final class StorefrontServer: Sendable {
         connection: ConnectionContext,
         logger: Logger
     ) throws {
-        var connectionConfiguration = NIOHTTP2Handler.ConnectionConfiguration()
-        connectionConfiguration.initialSettings = [
-            HTTP2Setting(parameter: .maxConcurrentStreams, value: limits.http2MaxConcurrentStreams),
-            HTTP2Setting(parameter: .maxHeaderListSize, value: limits.http2MaxHeaderListSize),
-        ]
-        let streams = HTTP2StreamTracker(channel: channel)
-        // Stream channels run on their connection's event loop, so they can share this.
-        let shared = NIOLoopBound(
-            StorefrontHTTP2StreamHandler.Connection(
-                responder: responder,
-                limits: limits,
-                context: connection,
-                logger: logger
-            ),
-            eventLoop: channel.eventLoop
+        try channel.pipeline.syncOperations.addHandler(
+            NIOHTTP2Handler(
+                mode: .server,
+                initialSettings: [
+                    HTTP2Setting(parameter: .maxConcurrentStreams, value: limits.http2MaxConcurrentStreams),
+                    HTTP2Setting(parameter: .maxHeaderListSize, value: limits.http2MaxHeaderListSize),
+                ]
+            )
         )
-        _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
-            mode: .server,
-            connectionConfiguration: connectionConfiguration,
-            streamConfiguration: NIOHTTP2Handler.StreamConfiguration(),
-            streamDelegate: streams
-        ) { stream in
-            stream.eventLoop.makeCompletedFuture {
-                try stream.pipeline.syncOperations.addHandler(StorefrontHTTP2StreamHandler(connection: shared.value))
-            }
-        }
-        try channel.pipeline.syncOperations.addHandler(HTTP2QuiesceHandler(streams: streams))
+        try channel.pipeline.syncOperations.addHandler(
+            StorefrontHTTP2Handler(responder: responder, limits: limits, connection: connection, logger: logger)
+        )
     }
 }

@@ -1,0 +1,350 @@
+import Logging
+import NIOCore
+import NIOHPACK
+import NIOHTTP2
+
+/// Serves every stream of one HTTP/2 connection from the frames `NIOHTTP2Handler` reads: a
+/// request's HEADERS and DATA frames in, the response as HEADERS and DATA frames out.
+///
+/// One handler on the connection rather than a child channel per stream
+/// (`HTTP2StreamMultiplexer`): creating, registering, activating and tearing down a channel and
+/// its pipeline for every request cost about a seventh of the CPU of a cached page. Frames rather
+/// than `HTTP2FramePayloadToHTTP1ServerCodec`, because the codec turns every request into an HTTP/1
+/// head and every response back into an HPACK block, header by header. The request is built from
+/// the header block (`:method`, `:path`, `:authority` or else `Host`); the response is one HEADERS
+/// frame and one DATA frame holding the responder's buffer, which is never copied.
+///
+/// The behaviour matches ``StorefrontRequestHandler`` on HTTP/1.1: a cache hit is answered on
+/// the event loop from ``StorefrontResponder/immediateResponse(to:)`` and flushed with the other
+/// answers to the same read, a miss from a task that hops back; 421 for a host the connection's
+/// certificate does not cover; 413 for a body over the limit; the transport's `date`,
+/// `content-length` and HSTS fields; `HEAD` gets the `GET` response's fields without its body.
+/// A request the server refuses before reading it whole is answered and then reset with
+/// `NO_ERROR`, which tells the client to stop sending (RFC 9113 §8.1); trailers that do not end
+/// the stream reset it with `PROTOCOL_ERROR`.
+///
+/// Without the multiplexer, flow control of request bodies is this handler's: every DATA byte
+/// read is returned to the connection's and the stream's windows at once (bodies are bounded by
+/// the body limit, so the windows never need to hold anything back). On shutdown the connection
+/// announces `GOAWAY`, finishes the streams it has, then says which was the last and closes.
+final class StorefrontHTTP2Handler: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame
+    typealias OutboundOut = HTTP2Frame
+
+    /// A stream whose request is still arriving or being answered.
+    private enum Stream {
+        /// Reading the request body until `END_STREAM`.
+        case receiving(StorefrontRequest)
+        /// The request is complete and the responder is working on it.
+        case responding(ResponseObserver.Request?)
+    }
+
+    private let responder: any StorefrontResponder
+    private let limits: StorefrontServer.Limits
+    private let connection: ConnectionContext
+    private let logger: Logger
+    private var date = HTTPDate()
+    private var coveredAuthority = CoveredAuthority()
+    private var streams: [HTTP2StreamID: Stream] = [:]
+    /// Streams the protocol considers open, which shutdown waits for.
+    private var openStreams = 0
+    private var lastStreamID = HTTP2StreamID.rootStream
+    private var quiescing = false
+    /// Answers written while reading are flushed once the read completes, so they share TLS records.
+    private var needsFlush = false
+
+    init(
+        responder: any StorefrontResponder,
+        limits: StorefrontServer.Limits,
+        connection: ConnectionContext,
+        logger: Logger
+    ) {
+        self.responder = responder
+        self.limits = limits
+        self.connection = connection
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = Self.unwrapInboundIn(data)
+        let id = frame.streamID
+        switch (frame.payload, self.streams[id]) {
+        case (.headers(let headers), nil):
+            self.receiveHead(headers, stream: id, context: context)
+        case (.headers(let trailers), .receiving(let request)):
+            // Trailers end the request; nothing here reads them.
+            guard trailers.endStream else {
+                self.reset(id, .protocolError, context: context)
+                return
+            }
+            self.dispatch(request, stream: id, context: context)
+        case (.data(let data), .receiving(var request)):
+            self.returnToWindows(data, stream: id, context: context)
+            // Leaving `.receiving` first keeps the body uniquely referenced, so appending to it
+            // does not copy it.
+            self.streams[id] = .responding(nil)
+            guard case .byteBuffer(var chunk) = data.data else {
+                preconditionFailure("HTTP/2 DATA read from the network is always a ByteBuffer")
+            }
+            let received = request.body?.readableBytes ?? 0
+            guard received + chunk.readableBytes <= self.limits.maxBodyBytes else {
+                self.refuse(413, stream: id, context: context)
+                return
+            }
+            if received == 0 {
+                request.body = chunk
+            } else {
+                request.body?.writeBuffer(&chunk)
+            }
+            if data.endStream {
+                self.dispatch(request, stream: id, context: context)
+            } else {
+                self.streams[id] = .receiving(request)
+            }
+        case (.data(let data), _):
+            // The rest of a body this handler refused; the connection's window still counts it.
+            self.returnToWindows(data, stream: nil, context: context)
+        case (.headers, .responding):
+            // The connection's state machine never lets these through; answer as a protocol error rather than trap.
+            self.reset(id, .protocolError, context: context)
+        case (.priority, _), (.rstStream, _), (.settings, _), (.pushPromise, _), (.ping, _), (.goAway, _),
+            (.windowUpdate, _), (.alternativeService, _), (.origin, _):
+            // Connection management is `NIOHTTP2Handler`'s; a reset arrives as `StreamClosedEvent`.
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if self.needsFlush {
+            self.needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case let created as NIOHTTP2StreamCreatedEvent:
+            self.openStreams += 1
+            self.lastStreamID = max(self.lastStreamID, created.streamID)
+        case let closed as StreamClosedEvent:
+            // A reset stream's answer, should one still be rendering, is dropped when it arrives.
+            self.streams[closed.streamID] = nil
+            self.openStreams -= 1
+            if self.quiescing, self.openStreams == 0 {
+                self.finishShutdown(context: context)
+            }
+        case is StorefrontServer.QuiesceEvent:
+            self.quiescing = true
+            let goAway = HTTP2Frame(
+                streamID: .rootStream,
+                payload: .goAway(lastStreamID: .maxID, errorCode: .noError, opaqueData: nil)
+            )
+            context.writeAndFlush(Self.wrapOutboundOut(goAway), promise: nil)
+            if self.openStreams == 0 {
+                context.close(promise: nil)
+            }
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? NIOHTTP2Errors.StreamError {
+            // `NIOHTTP2Handler` has reset the stream; the connection goes on.
+            self.logger.debug("stream error", metadata: ["error": "\(error.baseError)"])
+            self.streams[error.streamID] = nil
+            return
+        }
+        self.logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    private func receiveHead(
+        _ frame: HTTP2Frame.FramePayload.Headers,
+        stream id: HTTP2StreamID,
+        context: ChannelHandlerContext
+    ) {
+        var method: String?
+        var target: String?
+        var authority: String?
+        var host: String?
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(frame.headers.count)
+        // HPACK names are lowercase: the connection's header validation resets streams whose are not.
+        for (name, value, _) in frame.headers {
+            if name.utf8.first == UInt8(ascii: ":") {
+                switch name {
+                case ":method": method = value
+                case ":path": target = value
+                case ":authority": authority = value
+                default: break
+                }
+            } else {
+                if name == "host" {
+                    host = value
+                }
+                headers.append((name: name, value: value))
+            }
+        }
+        // A request without these is malformed (RFC 9113 §8.3.1), and so is one whose Host names
+        // another server than its :authority (§8.3.1 again), which could split the tenant the
+        // server picks from the one a cache or log sees.
+        guard let method, let target, !target.isEmpty else {
+            self.refuse(400, stream: id, requestComplete: frame.endStream, context: context)
+            return
+        }
+        if let authority, let host, !HeaderFieldName.equal(host, HeaderFieldName.lowercased(authority)) {
+            self.refuse(400, stream: id, requestComplete: frame.endStream, context: context)
+            return
+        }
+        let request = StorefrontRequest(
+            method: method,
+            target: target,
+            host: authority ?? host ?? "",
+            headers: headers,
+            body: nil,
+            connection: self.connection
+        )
+        if frame.endStream {
+            self.dispatch(request, stream: id, context: context)
+        } else if let length = request.header("content-length").flatMap(Int.init), length > self.limits.maxBodyBytes {
+            self.refuse(413, stream: id, context: context)
+        } else {
+            self.streams[id] = .receiving(request)
+        }
+    }
+
+    private func dispatch(_ request: StorefrontRequest, stream id: HTTP2StreamID, context: ChannelHandlerContext) {
+        let logged = self.connection.observer.begin(request, version: "HTTP/2.0")
+        self.streams[id] = .responding(logged)
+        let isHead = request.method == "HEAD"
+        if self.coveredAuthority.isMisdirected(request.authority, on: self.connection) {
+            self.write(.misdirected, isHead: isHead, stream: id, flush: false, context: context)
+            return
+        }
+        let responder = self.responder
+        if let response = responder.immediateResponse(to: request) {
+            self.write(response, isHead: isHead, stream: id, flush: false, context: context)
+            return
+        }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        Task {
+            let response = await responder.respond(to: request)
+            loopBound.eventLoop.execute {
+                let (handler, context) = loopBound.value
+                // The client may have reset the stream meanwhile.
+                guard case .responding = handler.streams[id], context.channel.isActive else { return }
+                handler.write(response, isHead: isHead, stream: id, flush: true, context: context)
+            }
+        }
+    }
+
+    private func write(
+        _ response: StorefrontResponse,
+        isHead: Bool,
+        stream id: HTTP2StreamID,
+        flush: Bool,
+        context: ChannelHandlerContext
+    ) {
+        var logged: ResponseObserver.Request?
+        if case .responding(let request) = self.streams.removeValue(forKey: id) {
+            logged = request
+        }
+        var headers = HPACKHeaders()
+        headers.reserveCapacity(response.headers.count + 4)
+        headers.add(name: ":status", value: String(response.status))
+        response.forEachHeaderField(date: self.date.now(), http2: true) { name, value in
+            headers.add(name: name, value: value)
+        }
+        let bodyless = isHead || response.body.readableBytes == 0
+        context.write(
+            Self.wrapOutboundOut(
+                HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers, endStream: bodyless)))
+            ),
+            promise: nil
+        )
+        if !bodyless {
+            let data = HTTP2Frame.FramePayload.Data(data: .byteBuffer(response.body), endStream: true)
+            context.write(Self.wrapOutboundOut(HTTP2Frame(streamID: id, payload: .data(data))), promise: nil)
+        }
+        self.connection.observer.finish(
+            response,
+            bodyBytes: bodyless ? 0 : response.body.readableBytes,
+            request: logged,
+            peer: self.connection.peerAddress,
+            date: &self.date
+        )
+        if flush {
+            context.flush()
+        } else {
+            self.needsFlush = true
+        }
+    }
+
+    /// Gives the flow-controlled length of `data` back to the connection's window and, while
+    /// the request goes on, to the stream's.
+    private func returnToWindows(
+        _ data: HTTP2Frame.FramePayload.Data,
+        stream id: HTTP2StreamID?,
+        context: ChannelHandlerContext
+    ) {
+        let length = data.data.readableBytes + (data.paddingBytes.map { $0 + 1 } ?? 0)
+        guard length > 0 else { return }
+        context.write(
+            Self.wrapOutboundOut(
+                HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: length))
+            ),
+            promise: nil
+        )
+        if let id, !data.endStream {
+            context.write(
+                Self.wrapOutboundOut(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: length))),
+                promise: nil
+            )
+        }
+        self.needsFlush = true
+    }
+
+    private func refuse(
+        _ status: Int,
+        stream id: HTTP2StreamID,
+        requestComplete: Bool = false,
+        context: ChannelHandlerContext
+    ) {
+        self.logger.debug("rejected request", metadata: ["http.response.status_code": "\(status)"])
+        self.streams[id] = .responding(nil)
+        self.write(.rejection(status: status), isHead: false, stream: id, flush: requestComplete, context: context)
+        if !requestComplete {
+            context.writeAndFlush(
+                Self.wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(.noError))),
+                promise: nil
+            )
+        }
+    }
+
+    private func reset(_ id: HTTP2StreamID, _ code: HTTP2ErrorCode, context: ChannelHandlerContext) {
+        self.logger.debug("reset stream", metadata: ["http2.error_code": "\(code)"])
+        self.streams[id] = nil
+        context.writeAndFlush(Self.wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(code))), promise: nil)
+    }
+
+    /// Says which stream was the last one served, then closes, once shutdown has no stream to wait for.
+    private func finishShutdown(context: ChannelHandlerContext) {
+        let goAway = HTTP2Frame(
+            streamID: .rootStream,
+            payload: .goAway(lastStreamID: self.lastStreamID, errorCode: .noError, opaqueData: nil)
+        )
+        // The close event arrives while `NIOHTTP2Handler` is in the middle of a write.
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let context = loopBound.value
+            context.writeAndFlush(Self.wrapOutboundOut(goAway)).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        }
+    }
+}
+
+@available(*, unavailable)
+extension StorefrontHTTP2Handler: Sendable {}
