@@ -27,6 +27,7 @@ CORES = os.cpu_count() or 1
 TICK_SECONDS = 1 / os.sysconf("SC_CLK_TCK")
 # The anchors' loads (shared/anchors/perf): the generator shares the two cores with the server.
 WRK_LOAD = ["-t1", "-c64"]
+ERROR_KINDS = ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
 H2LOAD_LOAD = ["-t1", "-c32", "-m10"]
 # Parallel `openssl s_time -new` clients: each one handshakes on one connection at a time.
 HANDSHAKE_CLIENTS = 4
@@ -317,8 +318,9 @@ class Load:
             "requests": result["requests"],
             "p50_ms": result["p50_us"] / 1000,
             "p99_ms": result["p99_us"] / 1000,
-            "errors": sum(result[key] for key in
-                          ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")),
+            "errors": sum(result[key] for key in ERROR_KINDS),
+            # Kept apart as well, so a run with errors says which.
+            **{key: result[key] for key in ERROR_KINDS},
         }
 
     def handshakes(self, port, seconds):
