@@ -174,6 +174,8 @@ struct ServeCommand: AsyncParsableCommand {
         _ = try await certificateSync.synchronize()
         let certificateSyncTask = Task { await certificateSync.run() }
         defer { certificateSyncTask.cancel() }
+        let heapTrimmer = HeapTrimmer(every: .seconds(10), logger: logger)
+        defer { heapTrimmer.stop() }
 
         let readiness = AdminServer.Readiness()
         let tokens = try await OperatorTokens(dataDirectory: settings.dataDirectory)
