@@ -21,7 +21,8 @@ import NIOHTTP2
 /// `content-length` and HSTS fields; `HEAD` gets the `GET` response's fields without its body.
 /// A request the server refuses before reading it whole is answered and then reset with
 /// `NO_ERROR`, which tells the client to stop sending (RFC 9113 §8.1); trailers that do not end
-/// the stream reset it with `PROTOCOL_ERROR`.
+/// the stream reset it with `PROTOCOL_ERROR`. Protocol errors are `NIOHTTP2Handler`'s: it resets
+/// the stream or sends `GOAWAY`.
 ///
 /// Without the multiplexer, flow control of request bodies is this handler's: every DATA byte
 /// read is returned to the connection's and the stream's windows at once (bodies are bounded by
@@ -150,14 +151,13 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // `NIOHTTP2Handler` has already reset the stream (a stream error) or sent GOAWAY (a
+        // connection error); either way the other streams go on, and I/O errors close the
+        // channel by themselves. Inbound errors arrive unwrapped, so they cannot tell which.
         if let error = error as? NIOHTTP2Errors.StreamError {
-            // `NIOHTTP2Handler` has reset the stream; the connection goes on.
-            self.logger.debug("stream error", metadata: ["error": "\(error.baseError)"])
             self.streams[error.streamID] = nil
-            return
         }
-        self.logger.debug("connection error", metadata: ["error": "\(error)"])
-        context.close(promise: nil)
+        self.logger.debug("HTTP/2 error", metadata: ["error": "\(error)"])
     }
 
     private func receiveHead(
