@@ -35,6 +35,9 @@ private struct EchoResponder: StorefrontResponder {
             + "body=\(request.body?.readableBytes ?? 0) x-test=\(request.header("x-test") ?? "-") "
             + "client=\(request.clientAddress ?? "-")"
         var headers = [("content-type", "text/plain")]
+        if request.path == "/split" {
+            headers += [("X-Split", "a\r\nInjected: yes"), ("Bad Name", "x"), ("X-Fine", "yes")]
+        }
         if request.path == "/hop" {
             headers += [
                 ("X-Echo", "yes"), ("Connection", "keep-alive"), ("Keep-Alive", "timeout=5"),
@@ -324,6 +327,27 @@ struct ServerTransportTests {
             #expect(response.head.headers["connection"].isEmpty)
             #expect(response.head.headers["content-type"] == ["text/plain"])
         }
+    }
+
+    @Test func pipelinedRequestsBehindSlowOnesKeepTheirOrder() async throws {
+        let fixture = try await ServerFixture.start()
+        let paths = ["/slow/a?120", "/b", "/slow/c?60", "/d", "/e", "/slow/f?10", "/g"]
+        let responses = try await fixture.http1(paths.map { (get($0), nil) })
+        await fixture.stop()
+        let answered = responses.map { $0.body.split(separator: " ").dropFirst(2).first.map(String.init) }
+        #expect(answered == paths.map { String($0.prefix { $0 != "?" }) })
+    }
+
+    @Test func responseFieldsThatCouldSplitTheResponseAreLeftOut() async throws {
+        let fixture = try await ServerFixture.start()
+        let responses = try await fixture.http1([(get("/split"), nil), (get("/after"), nil)])
+        await fixture.stop()
+        #expect(responses.count == 2)
+        #expect(responses.first?.head.status == .ok)
+        #expect(responses.first?.head.headers["x-split"].isEmpty == true)
+        #expect(responses.first?.head.headers["injected"].isEmpty == true)
+        #expect(responses.first?.head.headers["x-fine"] == ["yes"])
+        #expect(responses.last?.body.hasPrefix("GET acme.localhost /after") == true)
     }
 
     @Test func pipelinedCacheHitsAreAllAnswered() async throws {

@@ -153,6 +153,20 @@ enum HeaderFieldName {
         name.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } ? name.lowercased() : name
     }
 
+    /// Whether `name` is a field name HTTP allows: a non-empty token (RFC 9110 §5.1).
+    static func isToken(_ name: String) -> Bool {
+        !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    return true
+                default:
+                    return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+                }
+            }
+    }
+
     /// Whether `name`, in any case, is `lowercaseName`.
     static func equal(_ name: some StringProtocol, _ lowercaseName: String) -> Bool {
         name.utf8.elementsEqual(lowercaseName.utf8) { byte, lower in

@@ -13,8 +13,8 @@ import Synchronization
 /// answered on the event loop with no task hop and no copy (see `anchors/perf/RESULTS.md`).
 /// Each HTTPS connection runs `NIOSSLServerHandler` (certificate chosen per SNI by the
 /// configuration's callback), then ALPN picks HTTP/2 (`NIOHTTP2Handler` and one
-/// ``StorefrontHTTP2Handler`` for all of the connection's streams, speaking frames) or HTTP/1.1 (NIOHTTP1 with
-/// pipelining assistance and ``StorefrontRequestHandler``). ``Limits`` bound what one client can hold.
+/// ``StorefrontHTTP2Handler`` for all of the connection's streams, speaking frames) or HTTP/1.1
+/// (NIOHTTP1's request decoder and ``StorefrontRequestHandler``, which writes responses itself). ``Limits`` bound what one client can hold.
 ///
 /// Start with ``start(configuration:tlsConfiguration:responder:group:logger:)``; stop with
 /// ``shutdown(gracePeriod:)``, which stops accepting, lets requests in flight finish up to the
@@ -335,11 +335,11 @@ public final class StorefrontServer: Sendable {
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
         decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-            withPipeliningAssistance: true,
-            withErrorHandling: false,
-            withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
-            withDecoderLimitConfiguration: decoderLimits
+        // No response encoder or pipelining handler: StorefrontRequestHandler does their work.
+        try channel.pipeline.syncOperations.addHandler(
+            ByteToMessageHandler(
+                HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)
+            )
         )
         try channel.pipeline.syncOperations.addHandler(
             StorefrontRequestHandler(
