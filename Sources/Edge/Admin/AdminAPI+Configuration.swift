@@ -48,7 +48,7 @@ extension AdminAPI {
             let id = try Self.tenantID(context, .write)
             let key = try Self.configurationKey(context)
             let section = try await Self.decode(JSONValue.self, from: request, context: context)
-            let configuration = try await self.data.configuration.set(
+            let contentVersion = try await self.data.configuration.set(
                 key,
                 to: section,
                 tenant: id,
@@ -57,12 +57,9 @@ extension AdminAPI {
             await self.webhooks.emit(
                 .configUpdated,
                 tenant: id,
-                data: ConfigurationUpdated(contentVersion: configuration.contentVersion, section: key.rawValue)
+                data: ConfigurationUpdated(contentVersion: contentVersion, section: key.rawValue)
             )
-            return try Self.json(
-                configuration.sections[key] ?? section,
-                headers: [.eTag: Self.etag(configuration.contentVersion)]
-            )
+            return try Self.json(section, headers: [.eTag: Self.etag(contentVersion)])
         }
     }
 

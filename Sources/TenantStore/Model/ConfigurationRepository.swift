@@ -57,8 +57,13 @@ public struct ConfigurationRepository: Sendable {
 
     /// Replaces one section.
     ///
+    /// Reads and decodes only that section, not the whole configuration: a section write is the
+    /// admin API's most frequent call, and decoding every section was most of its JSON work.
+    ///
     /// - Parameter expectedVersion: when given, the write happens only if the tenant's content
     ///   version still equals it.
+    /// - Returns: The tenant's content version after the write (unchanged when the section
+    ///   already held `section`).
     /// - Throws: ``TenantStoreError`` `.validationFailed` listing every problem (pointers from the
     ///   section's root), `.preconditionFailed` when `expectedVersion` is stale, `.notFound`.
     @discardableResult
@@ -67,11 +72,13 @@ public struct ConfigurationRepository: Sendable {
         to section: JSONValue,
         tenant: UUID,
         ifContentVersion expectedVersion: UInt64? = nil
-    ) async throws -> TenantConfiguration {
+    ) async throws -> UInt64 {
         var problems = ProblemList()
         key.validate(section, at: .root, into: &problems)
         try problems.throwIfAny("\(key.rawValue) configuration is invalid")
-        return try await self.write(tenant: tenant, expectedVersion: expectedVersion) { sections, mutation in
+        let written = try await self.write(tenant: tenant, expectedVersion: expectedVersion, reading: [key]) {
+            sections,
+            mutation in
             guard sections[key] != section else { return }
             sections[key] = section
             try mutation.put(
@@ -79,6 +86,7 @@ public struct ConfigurationRepository: Sendable {
                 try self.sealing(section, key, tenant: tenant)
             )
         }
+        return written.contentVersion
     }
 
     /// Replaces the whole configuration: sections in `document` are written, the others removed.
@@ -99,7 +107,9 @@ public struct ConfigurationRepository: Sendable {
                 ConfigurationKey(rawValue: name).map { ($0, section) }
             }
         )
-        return try await self.write(tenant: tenant, expectedVersion: expectedVersion) { sections, mutation in
+        let written = try await self.write(tenant: tenant, expectedVersion: expectedVersion, reading: nil) {
+            sections,
+            mutation in
             for key in ConfigurationKey.allCases {
                 let recordKey = StoreKey.configuration(of: tenant) + key.rawValue
                 if let section = replacement[key] {
@@ -110,6 +120,7 @@ public struct ConfigurationRepository: Sendable {
             }
             sections = replacement
         }
+        return try TenantConfiguration(sections: written.sections, contentVersion: written.contentVersion)
     }
 
     /// Removes one section, so the storefront falls back to defaults for it.
@@ -119,17 +130,23 @@ public struct ConfigurationRepository: Sendable {
         tenant: UUID,
         ifContentVersion expectedVersion: UInt64? = nil
     ) async throws -> TenantConfiguration {
-        try await self.write(tenant: tenant, expectedVersion: expectedVersion) { sections, mutation in
+        let written = try await self.write(tenant: tenant, expectedVersion: expectedVersion, reading: nil) {
+            sections,
+            mutation in
             guard sections.removeValue(forKey: key) != nil else { return }
             mutation.delete(StoreKey.configuration(of: tenant) + key.rawValue)
         }
+        return try TenantConfiguration(sections: written.sections, contentVersion: written.contentVersion)
     }
 
+    /// Reads the sections named in `keys` (all when `nil`), lets `change` edit them and the
+    /// mutation, and commits; the content version moves only when the sections changed.
     private func write(
         tenant: UUID,
         expectedVersion: UInt64?,
+        reading keys: [ConfigurationKey]?,
         _ change: (inout [ConfigurationKey: JSONValue], inout TenantMutation) throws -> Void
-    ) async throws -> TenantConfiguration {
+    ) async throws -> (sections: [ConfigurationKey: JSONValue], contentVersion: UInt64) {
         let (sections, stored) = try await self.records.mutateTenant(tenant) { mutation in
             if let expectedVersion, expectedVersion != mutation.tenant.contentVersion {
                 throw TenantStoreError(
@@ -138,13 +155,25 @@ public struct ConfigurationRepository: Sendable {
                         "configuration changed: content version is \(mutation.tenant.contentVersion), not \(expectedVersion)"
                 )
             }
-            var sections = try await self.sections(tenant)
+            var sections = try await self.sections(tenant, keys)
             let before = sections
             try change(&sections, &mutation)
             mutation.changesContent = sections != before
             return sections
         }
-        return try TenantConfiguration(sections: sections, contentVersion: stored.contentVersion)
+        return (sections, stored.contentVersion)
+    }
+
+    /// The sections named in `keys`, or all of them when `nil`.
+    private func sections(_ tenant: UUID, _ keys: [ConfigurationKey]?) async throws -> [ConfigurationKey: JSONValue] {
+        guard let keys else { return try await self.sections(tenant) }
+        var sections: [ConfigurationKey: JSONValue] = [:]
+        for key in keys {
+            let recordKey = StoreKey.configuration(of: tenant) + key.rawValue
+            guard let stored = try await self.records.read(JSONValue.self, at: recordKey) else { continue }
+            sections[key] = try self.opening(stored.value, key, tenant: tenant)
+        }
+        return sections
     }
 
     private func sections(_ tenant: UUID) async throws -> [ConfigurationKey: JSONValue] {
