@@ -40,12 +40,11 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
         case responding(ResponseObserver.Request?)
     }
 
-    private let responder: any StorefrontResponder
+    private var answerer: RequestAnswerer
     private let limits: StorefrontServer.Limits
     private let connection: ConnectionContext
     private let logger: Logger
     private var date = HTTPDate()
-    private var coveredAuthority = CoveredAuthority()
     private var streams: [HTTP2StreamID: Stream] = [:]
     /// Streams the protocol considers open, which shutdown waits for.
     private var openStreams = 0
@@ -60,7 +59,7 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
         connection: ConnectionContext,
         logger: Logger
     ) {
-        self.responder = responder
+        self.answerer = RequestAnswerer(responder: responder, connection: connection)
         self.limits = limits
         self.connection = connection
         self.logger = logger
@@ -219,24 +218,15 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
         let logged = self.connection.observer.begin(request, version: "HTTP/2.0")
         self.streams[id] = .responding(logged)
         let isHead = request.method == "HEAD"
-        if self.coveredAuthority.isMisdirected(request.authority, on: self.connection) {
-            self.write(.misdirected, isHead: isHead, stream: id, flush: false, context: context)
-            return
-        }
-        let responder = self.responder
-        if let response = responder.immediateResponse(to: request) {
-            self.write(response, isHead: isHead, stream: id, flush: false, context: context)
-            return
-        }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        Task {
-            let response = await responder.respond(to: request)
-            loopBound.eventLoop.execute {
-                let (handler, context) = loopBound.value
-                // The client may have reset the stream meanwhile.
-                guard case .responding = handler.streams[id], context.channel.isActive else { return }
-                handler.write(response, isHead: isHead, stream: id, flush: true, context: context)
-            }
+        let ready = self.answerer.answer(request, on: context.eventLoop) { response in
+            let (handler, context) = loopBound.value
+            // The client may have reset the stream meanwhile.
+            guard case .responding = handler.streams[id], context.channel.isActive else { return }
+            handler.write(response, isHead: isHead, stream: id, flush: true, context: context)
+        }
+        if let ready {
+            self.write(ready, isHead: isHead, stream: id, flush: false, context: context)
         }
     }
 

@@ -94,19 +94,43 @@ extension StorefrontResponse {
     }
 }
 
-/// Remembers the last authority a connection's certificate was found to cover.
+/// How both transports answer a request on one connection: 421 when the connection's
+/// certificate does not cover the request's host, a cache hit at once on the event loop, or
+/// else a render in a task whose response is handed back on the event loop.
 ///
-/// Clients send the same authority on every request of a connection, so parsing it and
-/// matching it against the certificate runs once per connection rather than once per request.
-struct CoveredAuthority {
-    private var last: String?
+/// Clients send the same authority on every request of a connection, so the certificate check
+/// runs once per connection rather than once per request: the last covered authority is kept.
+struct RequestAnswerer {
+    let responder: any StorefrontResponder
+    let connection: ConnectionContext
+    private var lastCoveredAuthority: String?
 
-    /// Whether `authority` must be answered 421 (see ``ConnectionContext/isMisdirected(authority:)``).
-    mutating func isMisdirected(_ authority: String, on connection: ConnectionContext) -> Bool {
-        guard authority != self.last else { return false }
-        guard !connection.isMisdirected(authority: authority) else { return true }
-        self.last = authority
-        return false
+    init(responder: any StorefrontResponder, connection: ConnectionContext) {
+        self.responder = responder
+        self.connection = connection
+    }
+
+    /// The response when it is ready now; otherwise `nil`, and `deliver` is called with it on
+    /// `eventLoop` once rendered (the caller checks there whether it is still wanted).
+    mutating func answer(
+        _ request: StorefrontRequest,
+        on eventLoop: any EventLoop,
+        whenRendered deliver: @escaping (StorefrontResponse) -> Void
+    ) -> StorefrontResponse? {
+        if request.authority != self.lastCoveredAuthority {
+            guard !self.connection.isMisdirected(authority: request.authority) else { return .misdirected }
+            self.lastCoveredAuthority = request.authority
+        }
+        if let response = self.responder.immediateResponse(to: request) {
+            return response
+        }
+        let responder = self.responder
+        let deliver = NIOLoopBound(deliver, eventLoop: eventLoop)
+        Task {
+            let response = await responder.respond(to: request)
+            deliver.eventLoop.execute { deliver.value(response) }
+        }
+        return nil
     }
 }
 

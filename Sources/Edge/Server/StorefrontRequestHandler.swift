@@ -36,11 +36,10 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         case discarding
     }
 
-    private let responder: any StorefrontResponder
+    private var answerer: RequestAnswerer
     private let limits: StorefrontServer.Limits
     private let connection: ConnectionContext
     private let logger: Logger
-    private var coveredAuthority = CoveredAuthority()
     private var state = State.idle
     private var quiescing = false
     /// When an idle connection (no request head in progress) is closed.
@@ -65,7 +64,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         connection: ConnectionContext,
         logger: Logger
     ) {
-        self.responder = responder
+        self.answerer = RequestAnswerer(responder: responder, connection: connection)
         self.limits = limits
         self.connection = connection
         self.logger = logger
@@ -177,32 +176,23 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         )
         let keepAlive = head.isKeepAlive && !self.quiescing
         let isHead = head.method == .HEAD
-        if self.coveredAuthority.isMisdirected(request.authority, on: self.connection) {
-            self.write(.misdirected, isHead: isHead, keepAlive: keepAlive, flush: true, context: context)
-            return
-        }
-        if let response = self.responder.immediateResponse(to: request) {
-            // Reads always end with channelReadComplete (also for requests the pipelining
-            // handler held back), which flushes.
-            self.write(response, isHead: isHead, keepAlive: keepAlive, flush: false, context: context)
-            return
-        }
-        self.state = .responding
-        let responder = self.responder
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        Task {
-            let response = await responder.respond(to: request)
-            loopBound.eventLoop.execute {
-                let (handler, context) = loopBound.value
-                guard case .responding = handler.state, context.channel.isActive else { return }
-                handler.write(
-                    response,
-                    isHead: isHead,
-                    keepAlive: keepAlive && !handler.quiescing,
-                    flush: true,
-                    context: context
-                )
-            }
+        let ready = self.answerer.answer(request, on: context.eventLoop) { response in
+            let (handler, context) = loopBound.value
+            guard case .responding = handler.state, context.channel.isActive else { return }
+            handler.write(
+                response,
+                isHead: isHead,
+                keepAlive: keepAlive && !handler.quiescing,
+                flush: true,
+                context: context
+            )
+        }
+        if let ready {
+            // Flushed by channelReadComplete, or after replaying held requests.
+            self.write(ready, isHead: isHead, keepAlive: keepAlive, flush: false, context: context)
+        } else {
+            self.state = .responding
         }
     }
 
