@@ -37,14 +37,22 @@ struct EdgeSettings: Sendable, Equatable {
     var adminCredentialPerSecond = 100
     var adminAddressBurst = 400
     var adminAddressPerSecond = 200
+    var webhooksAllowPrivateNetworks = false
+    var webhookRetentionDays = 7
+    var jobRetentionDays = 7
 
-    /// The admin API's rate limits.
+    /// The admin API's rate limits, webhook destinations and history retention.
     var adminAPI: AdminAPI.Configuration {
         AdminAPI.Configuration(
             credentialBurst: self.adminCredentialBurst,
             credentialRatePerSecond: Double(self.adminCredentialPerSecond),
             addressBurst: self.adminAddressBurst,
-            addressRatePerSecond: Double(self.adminAddressPerSecond)
+            addressRatePerSecond: Double(self.adminAddressPerSecond),
+            webhooks: WebhookDispatcher.Configuration(
+                allowPrivateNetworks: self.webhooksAllowPrivateNetworks,
+                deliveryRetention: .seconds(self.webhookRetentionDays * 86_400)
+            ),
+            jobRetention: .seconds(self.jobRetentionDays * 86_400)
         )
     }
 
@@ -200,6 +208,18 @@ struct EdgeSettings: Sendable, Equatable {
             default: self.adminAddressPerSecond,
             in: 1...1_000_000
         )
+        self.webhooksAllowPrivateNetworks = try Self.bool(
+            reader,
+            "webhooks.allowPrivateNetworks",
+            default: self.webhooksAllowPrivateNetworks
+        )
+        self.webhookRetentionDays = try Self.int(
+            reader,
+            "webhooks.retentionDays",
+            default: self.webhookRetentionDays,
+            in: 1...3650
+        )
+        self.jobRetentionDays = try Self.int(reader, "jobRetentionDays", default: self.jobRetentionDays, in: 1...3650)
     }
 
     private static func int(

@@ -188,6 +188,8 @@ struct ServeCommand: AsyncParsableCommand {
         )
         // Provisioning jobs a previous run left unfinished, and webhook deliveries still pending.
         try await api.resumeInterruptedJobs()
+        let housekeeping = Task { await api.pruneHistory() }
+        defer { housekeeping.cancel() }
         let adminServer = try await AdminServer.start(
             host: admin.host,
             port: admin.port,

@@ -13,15 +13,28 @@ import Testing
 @Suite struct AdminWebhookTests {
     typealias Harness = AdminProvisioningHarness
 
-    /// Retries 50 ms apart, so a test sees several attempts in well under a second.
+    /// Retries 50 ms apart, so a test sees several attempts in well under a second; receivers
+    /// on loopback allowed.
     static let fastRetries = WebhookDispatcher.Configuration(
         retryDelays: Array(repeating: .milliseconds(50), count: 5),
-        timeout: .seconds(5)
+        timeout: .seconds(5),
+        allowPrivateNetworks: true
     )
+
+    /// ``fastRetries`` with every host name resolving to 127.0.0.1, as a DNS answer pointing a
+    /// public-looking name at this machine would.
+    static func resolvingToLoopback(allowPrivateNetworks: Bool) -> WebhookDispatcher.Configuration {
+        var configuration = Self.fastRetries
+        configuration.allowPrivateNetworks = allowPrivateNetworks
+        configuration.resolve = { _, port in try SocketAddress(ipAddress: "127.0.0.1", port: port) }
+        return configuration
+    }
 
     /// What the receiver was sent.
     struct Received: Sendable {
         var headers: HTTPFields
+        /// The `Host` the request named.
+        var authority: String?
         var body: String
         var json: JSONValue { (try? JSONValue(parsing: Data(self.body.utf8))) ?? nil }
     }
@@ -60,7 +73,9 @@ import Testing
         let router = Router()
         router.post("hook") { request, _ -> Response in
             let bytes = try await request.body.collect(upTo: 1 << 20)
-            let status = await receiver.record(Received(headers: request.headers, body: String(buffer: bytes)))
+            let status = await receiver.record(
+                Received(headers: request.headers, authority: request.head.authority, body: String(buffer: bytes))
+            )
             return Response(status: status)
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
@@ -275,7 +290,10 @@ import Testing
 
     @Test func deliveryGivesUpAfterTheLastAttempt() async throws {
         try await Harness.with(
-            webhooks: WebhookDispatcher.Configuration(retryDelays: [.milliseconds(20), .milliseconds(20)])
+            webhooks: WebhookDispatcher.Configuration(
+                retryDelays: [.milliseconds(20), .milliseconds(20)],
+                allowPrivateNetworks: true
+            )
         ) { harness in
             let tenant = try await harness.tenant("unlucky")
             try await self.withReceiver(failures: 100) { receiver, url in
@@ -332,7 +350,7 @@ import Testing
                 )
                 batch.put(
                     WebhookDispatcher.pendingPrefix + delivery.id.uuidString.lowercased(),
-                    try EdgeRecordCodec.encode(WebhookDispatcher.PendingDelivery(delivery))
+                    try EdgeRecordCodec.encode(WebhookDispatcher.PendingDelivery(delivery, to: webhook))
                 )
                 try await harness.store.batch(batch)
 
@@ -354,6 +372,160 @@ import Testing
                     limit: 10
                 )
                 #expect(pending.entries.isEmpty)
+            }
+        }
+    }
+
+    /// Polls the webhook's newest delivery until it is no longer pending.
+    static func finishedDelivery(of webhook: Webhook, in api: AdminAPI) async throws -> WebhookDelivery? {
+        var deliveries: [WebhookDelivery] = []
+        for _ in 0..<250 {
+            deliveries = try await api.webhooks.deliveries(of: webhook)
+            if let first = deliveries.first, first.status != .pending { return first }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return deliveries.first
+    }
+
+    @Test(arguments: [
+        ("8.8.8.8", true), ("10.1.2.3", false), ("172.31.255.1", false), ("172.32.0.1", true),
+        ("100.64.0.1", false), ("127.0.0.1", false), ("169.254.169.254", false), ("192.168.1.1", false),
+        ("0.0.0.0", false), ("224.0.0.1", false), ("2606:4700::1", true), ("::1", false), ("::", false),
+        ("fd00::1", false), ("fe80::1", false), ("ff02::1", false), ("::ffff:127.0.0.1", false),
+        ("::ffff:8.8.8.8", true), ("64:ff9b::a00:1", false), ("64:ff9b::808:808", true),
+    ])
+    func publicAddresses(address: String, isPublic: Bool) throws {
+        let bytes = try #require(IPNetwork.addressBytes(address))
+        #expect(WebhookDispatcher.isPublic(bytes) == isPublic)
+    }
+
+    @Test func registrationRefusesReceiversThatAreNotPublic() async throws {
+        try await Harness.with { harness in
+            let tenant = try await harness.tenant("guarded")
+            let admin = try await harness.token(.tenantAdmin, tenant: tenant.id)
+            try await harness.test { client in
+                for url in [
+                    "http://127.0.0.1:9443/api/tenants", "http://169.254.169.254/latest/meta-data/",
+                    "https://[::1]/hook", "http://localhost:8080/hook", "http://shop.localhost./hook",
+                    "http://[::ffff:10.0.0.1]/hook", "http://10.0.0.7/hook",
+                ] {
+                    let refused = try await Harness.call(
+                        client,
+                        .post,
+                        "/api/tenants/\(tenant.id)/webhooks",
+                        token: admin,
+                        json: #"{"url":"\#(url)","events":["order.created"]}"#
+                    )
+                    #expect(refused.status == .unprocessableContent, "\(url)")
+                    #expect(refused.json["errors"]?.arrayValue?.first?["pointer"]?.stringValue == "/url", "\(url)")
+                }
+                let named = try await Harness.call(
+                    client,
+                    .post,
+                    "/api/tenants/\(tenant.id)/webhooks",
+                    token: admin,
+                    json: #"{"url":"https://hooks.example.test/in","events":["order.created"]}"#
+                )
+                #expect(named.status == .created)
+            }
+        }
+    }
+
+    @Test func aNameThatResolvesToAPrivateAddressIsRefusedWithoutAnAttempt() async throws {
+        try await Harness.with(webhooks: Self.resolvingToLoopback(allowPrivateNetworks: false)) { harness in
+            let tenant = try await harness.tenant("rebound")
+            try await self.withReceiver { receiver, url in
+                let port = try #require(URLComponents(string: url)?.port)
+                let (webhook, _) = try await harness.api.webhooks.register(
+                    url: "http://hooks.example.test:\(port)/hook",
+                    events: [.configUpdated],
+                    secret: "sixteen-characters!",
+                    tenant: tenant.id
+                )
+                await harness.api.webhooks.emit(.configUpdated, tenant: tenant.id, data: ["x": 1])
+                let delivery = try #require(try await Self.finishedDelivery(of: webhook, in: harness.api))
+                #expect(delivery.status == .failed)
+                #expect(delivery.attempts == 1)
+                #expect(delivery.lastError?.contains("127.0.0.1, which is not a public address") == true)
+                #expect(await receiver.received.isEmpty)
+            }
+        }
+    }
+
+    @Test func anAttemptConnectsToTheAddressItChecked() async throws {
+        try await Harness.with(webhooks: Self.resolvingToLoopback(allowPrivateNetworks: true)) { harness in
+            let tenant = try await harness.tenant("pinned")
+            try await self.withReceiver { receiver, url in
+                let port = try #require(URLComponents(string: url)?.port)
+                // hooks.example.test has no DNS record: only the pinned address reaches the receiver.
+                let (webhook, _) = try await harness.api.webhooks.register(
+                    url: "http://hooks.example.test:\(port)/hook",
+                    events: [.configUpdated],
+                    secret: "sixteen-characters!",
+                    tenant: tenant.id
+                )
+                await harness.api.webhooks.emit(.configUpdated, tenant: tenant.id, data: ["x": 1])
+                let received = try await receiver.waitFor(1)
+                #expect(received.count == 1)
+                #expect(received.first?.authority == "hooks.example.test:\(port)")
+                #expect(try await Self.finishedDelivery(of: webhook, in: harness.api)?.status == .succeeded)
+            }
+        }
+    }
+
+    @Test func deletingATenantDeletesItsWebhooksAfterTellingThem() async throws {
+        try await Harness.with(webhooks: Self.fastRetries) { harness in
+            let tenant = try await harness.tenant("leaving")
+            let bystander = try await harness.tenant("staying")
+            let token = try await harness.token()
+            try await self.withReceiver { receiver, url in
+                let (webhook, _) = try await harness.api.webhooks.register(
+                    url: url,
+                    events: [.tenantDeleted],
+                    secret: "sixteen-characters!",
+                    tenant: tenant.id
+                )
+                let (kept, _) = try await harness.api.webhooks.register(
+                    url: url,
+                    events: [.tenantDeleted],
+                    secret: "sixteen-characters!",
+                    tenant: bystander.id
+                )
+                let deleted = try await harness.test { client in
+                    try await Harness.call(client, .delete, "/api/tenants/\(tenant.id)", token: token).status
+                }
+                #expect(deleted == .ok)
+                let received = try await receiver.waitFor(1)
+                #expect(received.map { $0.json["event"]?.stringValue } == ["tenant.deleted"])
+                #expect(try await harness.api.webhooks.webhooks(tenant: tenant.id).isEmpty)
+                #expect(try await harness.api.webhooks.webhooks(tenant: bystander.id).map(\.id) == [kept.id])
+                #expect(try await Self.finishedDelivery(of: webhook, in: harness.api)?.status == .succeeded)
+            }
+        }
+    }
+
+    @Test func finishedHistoryIsPrunedAfterItsRetention() async throws {
+        try await Harness.with(webhooks: Self.fastRetries) { harness in
+            let tenant = try await harness.tenant("tidy")
+            try await self.withReceiver { _, url in
+                let (webhook, _) = try await harness.api.webhooks.register(
+                    url: url,
+                    events: [.configUpdated],
+                    secret: "sixteen-characters!",
+                    tenant: tenant.id
+                )
+                await harness.api.webhooks.emit(.configUpdated, tenant: tenant.id, data: ["x": 1])
+                #expect(try await Self.finishedDelivery(of: webhook, in: harness.api)?.status == .succeeded)
+                let job = await harness.api.provisioner.run(try await harness.api.provisioner.create(tenant: tenant.id))
+                #expect(job.status == .succeeded)
+
+                #expect(try await harness.api.webhooks.pruneHistory() == 0)
+                #expect(try await harness.api.provisioner.pruneFinished(before: Date().addingTimeInterval(-60)) == 0)
+                let weekLater = Date().addingTimeInterval(8 * 24 * 3600)
+                #expect(try await harness.api.webhooks.pruneHistory(now: weekLater) == 1)
+                #expect(try await harness.api.webhooks.deliveries(of: webhook).isEmpty)
+                #expect(try await harness.api.provisioner.pruneFinished(before: weekLater) == 1)
+                #expect(try await harness.api.provisioner.job(job.id) == nil)
             }
         }
     }

@@ -61,6 +61,32 @@ extension AdminAPI {
         try await self.webhooks.resumePending()
     }
 
+    /// Removes finished provisioning jobs and webhook deliveries older than their retention
+    /// (``Configuration/jobRetention``, ``WebhookDispatcher/Configuration/deliveryRetention``),
+    /// now and then every `interval`, until the task is cancelled. Failures are logged and
+    /// tried again at the next round.
+    public func pruneHistory(every interval: Duration = .seconds(3600)) async {
+        let logger = self.provisioner.logger
+        while !Task.isCancelled {
+            do {
+                let now = Date()
+                let jobs = try await self.provisioner.pruneFinished(
+                    before: now.addingTimeInterval(-Double(self.configuration.jobRetention.components.seconds))
+                )
+                let deliveries = try await self.webhooks.pruneHistory(now: now)
+                if jobs + deliveries > 0 {
+                    logger.info(
+                        "old history pruned",
+                        metadata: ["provisioning.jobs": "\(jobs)", "webhook.deliveries": "\(deliveries)"]
+                    )
+                }
+            } catch {
+                logger.error("history pruning failed", metadata: ["error.message": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
     func registerProvisioningRoutes(on api: RouterGroup<AdminRequestContext>) {
         api.post("tenants/:id/provision") { request, context in
             let id = try Self.tenantID(context, .write)

@@ -65,6 +65,7 @@ extension AdminAPI {
             let id = try Self.tenantID(context, .write)
             let deleted = try await self.data.tenants.delete(id)
             await self.webhooks.emit(.tenantDeleted, tenant: id, data: deleted)
+            try await self.webhooks.deleteRegistrations(tenant: id)
             return try Self.json(deleted)
         }
     }

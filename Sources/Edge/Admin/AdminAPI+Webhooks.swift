@@ -75,7 +75,7 @@ extension AdminAPI {
         tenant: UUID?
     ) async throws -> Response {
         let body = try await Self.decode(RegisterWebhook.self, from: request, context: context)
-        let events = try Self.validate(body)
+        let events = try Self.validate(body, allowPrivateNetworks: self.webhooks.configuration.allowPrivateNetworks)
         let (webhook, generated) = try await self.webhooks.register(
             url: body.url,
             events: events,
@@ -105,13 +105,17 @@ extension AdminAPI {
     }
 
     /// The registration's events, once its URL, events and secret are acceptable.
-    static func validate(_ body: RegisterWebhook) throws -> [WebhookEvent] {
+    static func validate(_ body: RegisterWebhook, allowPrivateNetworks: Bool) throws -> [WebhookEvent] {
         var problems: [ValidationProblem] = []
-        let components = URLComponents(string: body.url)
-        if body.url.utf8.count > 2048 || components == nil
-            || !["http", "https"].contains(components?.scheme?.lowercased() ?? "")
-            || (components?.host ?? "").isEmpty
-        {
+        if body.url.utf8.count > 2048 {
+            problems.append(ValidationProblem(pointer: "/url", message: "must be at most 2048 bytes"))
+        } else if let destination = WebhookDispatcher.Destination(url: body.url) {
+            if let refusal = destination.refusal, !allowPrivateNetworks {
+                problems.append(
+                    ValidationProblem(pointer: "/url", message: "must be a public receiver: \(refusal)")
+                )
+            }
+        } else {
             problems.append(ValidationProblem(pointer: "/url", message: "must be an absolute http or https URL"))
         }
         if body.events.isEmpty {

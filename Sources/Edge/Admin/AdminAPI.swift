@@ -25,17 +25,25 @@ public struct AdminAPI: Sendable {
         public var addressBurst: Int
         /// Requests per second a client address regains.
         public var addressRatePerSecond: Double
+        /// Webhook retries, destinations and delivery retention, unless a dispatcher is given.
+        public var webhooks: WebhookDispatcher.Configuration
+        /// How long a finished provisioning job stays visible before housekeeping removes it.
+        public var jobRetention: Duration
 
         public init(
             credentialBurst: Int = 200,
             credentialRatePerSecond: Double = 100,
             addressBurst: Int = 400,
-            addressRatePerSecond: Double = 200
+            addressRatePerSecond: Double = 200,
+            webhooks: WebhookDispatcher.Configuration = .init(),
+            jobRetention: Duration = .seconds(7 * 24 * 3600)
         ) {
             self.credentialBurst = credentialBurst
             self.credentialRatePerSecond = credentialRatePerSecond
             self.addressBurst = addressBurst
             self.addressRatePerSecond = addressRatePerSecond
+            self.webhooks = webhooks
+            self.jobRetention = jobRetention
         }
     }
 
@@ -68,7 +76,13 @@ public struct AdminAPI: Sendable {
         self.configuration = configuration
         self.provisioner = Provisioner(data: data, storefront: storefront, logger: logger)
         let webhooks =
-            webhooks ?? WebhookDispatcher(store: storefront.store, secrets: data.secrets, logger: logger)
+            webhooks
+            ?? WebhookDispatcher(
+                store: storefront.store,
+                secrets: data.secrets,
+                configuration: configuration.webhooks,
+                logger: logger
+            )
         self.webhooks = webhooks
         storefront.events.subscribe { event in
             switch event {

@@ -57,4 +57,28 @@ enum EdgeRecordCodec {
         } while after != nil
         return values
     }
+
+    /// Deletes every record under `prefix` that `isExpired` picks, a page at a time; returns
+    /// how many.
+    static func deleteAll<Value: Decodable>(
+        _ type: Value.Type,
+        prefix: String,
+        in store: any KeyValueStore,
+        where isExpired: (Value) -> Bool
+    ) async throws -> Int {
+        var deleted = 0
+        var after: String?
+        repeat {
+            let page = try await store.scan(prefix: prefix, after: after, limit: 1000)
+            var batch = WriteBatch()
+            for entry in page.entries
+            where isExpired(try Self.decode(Value.self, from: entry.value.bytes, key: entry.key)) {
+                batch.delete(entry.key)
+                deleted += 1
+            }
+            if !batch.isEmpty { try await store.batch(batch) }
+            after = page.nextCursor
+        } while after != nil
+        return deleted
+    }
 }

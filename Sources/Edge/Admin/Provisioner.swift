@@ -149,6 +149,14 @@ final class Provisioner: Sendable {
         }
     }
 
+    /// Removes jobs that finished before `cutoff`; returns how many. Running jobs are kept.
+    @discardableResult
+    func pruneFinished(before cutoff: Date) async throws -> Int {
+        try await EdgeRecordCodec.deleteAll(ProvisioningJob.self, prefix: Self.prefix, in: self.store) {
+            $0.status != .running && ($0.finishedAt ?? $0.createdAt) < cutoff
+        }
+    }
+
     private func save(_ job: ProvisioningJob) async throws {
         try await self.store.put(Self.prefix + job.id.uuidString.lowercased(), try EdgeRecordCodec.encode(job))
     }

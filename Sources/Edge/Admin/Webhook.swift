@@ -9,8 +9,8 @@ public enum WebhookEvent: String, Sendable, Hashable, Codable, CaseIterable {
     case orderCreated = "order.created"
 }
 
-/// A registered webhook, as stored under `edge/webhooks/<scope>/<id>`: the platform's (every
-/// tenant's events) or one tenant's. The secret is sealed with the store's ``SecretBox``.
+/// A registered webhook, as stored under `edge/webhooks/<platform | tenant id>/<id>`: the
+/// platform's (every tenant's events) or one tenant's. The secret is sealed with the store's ``SecretBox``.
 struct Webhook: Sendable, Hashable, Codable {
     var id: UUID
     /// `nil` for a platform-wide webhook.
@@ -21,7 +21,9 @@ struct Webhook: Sendable, Hashable, Codable {
     var sealedSecret: Data
     var createdAt: Date
 
-    var sealingContext: String { "webhook secret \(self.id.uuidString.lowercased())" }
+    var sealingContext: String { Self.sealingContext(self.id) }
+
+    static func sealingContext(_ id: UUID) -> String { "webhook secret \(id.uuidString.lowercased())" }
 
     /// What the API shows: everything but the secret.
     var summary: Summary {

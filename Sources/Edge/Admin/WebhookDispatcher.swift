@@ -1,4 +1,4 @@
-public import AsyncHTTPClient
+import AsyncHTTPClient
 import Crypto
 import Foundation
 import HTTPTypes
@@ -16,7 +16,13 @@ public import TenantStore
 /// `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, the scheme
 /// Stripe made familiar: the timestamp inside the MAC lets receivers refuse replays. A `2xx`
 /// answer is success; anything else, or no answer within the timeout, is retried after the
-/// delays of ``Configuration/retryDelays`` and then given up (`failed`).
+/// delays of ``Configuration/retryDelays`` and then given up (`failed`). A receiver whose address
+/// is not public is refused without an attempt unless ``Configuration/allowPrivateNetworks``
+/// (see `WebhookDispatcher+Destinations.swift`).
+///
+/// Webhooks are stored per scope, `edge/webhooks/<platform | tenant id>/<id>`, so an event reads
+/// only the platform's and its own tenant's. Finished deliveries and their records are removed
+/// by ``pruneHistory(now:)`` after ``Configuration/deliveryRetention``.
 ///
 /// Thread-safe; every delivery runs in its own task.
 public final class WebhookDispatcher: Sendable {
@@ -26,14 +32,27 @@ public final class WebhookDispatcher: Sendable {
         public var retryDelays: [Duration]
         /// How long one attempt may take.
         public var timeout: Duration
+        /// Whether receivers on loopback, private, link-local and other non-public addresses
+        /// are allowed: for receivers inside the operator's own network, and for tests.
+        public var allowPrivateNetworks: Bool
+        /// How long a finished delivery stays visible before ``pruneHistory(now:)`` removes it.
+        public var deliveryRetention: Duration
+        /// Resolves a receiver's host name to the one address an attempt connects to.
+        var resolve: @Sendable (_ host: String, _ port: Int) async throws -> SocketAddress
 
-        /// Six attempts over about half a minute: 1 s, 2 s, 4 s, 8 s, 16 s apart.
+        /// Six attempts over about half a minute: 1 s, 2 s, 4 s, 8 s, 16 s apart; public
+        /// receivers only; finished deliveries kept for a week.
         public init(
             retryDelays: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16)],
-            timeout: Duration = .seconds(10)
+            timeout: Duration = .seconds(10),
+            allowPrivateNetworks: Bool = false,
+            deliveryRetention: Duration = .seconds(7 * 24 * 3600)
         ) {
             self.retryDelays = retryDelays
             self.timeout = timeout
+            self.allowPrivateNetworks = allowPrivateNetworks
+            self.deliveryRetention = deliveryRetention
+            self.resolve = WebhookDispatcher.systemResolve
         }
     }
 
@@ -47,7 +66,6 @@ public final class WebhookDispatcher: Sendable {
     let store: any KeyValueStore
     let secrets: SecretBox?
     let configuration: Configuration
-    let client: HTTPClient
     let logger: Logger
     /// Deliveries with a running task, so a resume does not start a second one.
     private let inFlight = Mutex<Set<UUID>>([])
@@ -55,18 +73,15 @@ public final class WebhookDispatcher: Sendable {
     /// - Parameters:
     ///   - store: where webhooks and deliveries are kept (under `edge/webhook…`).
     ///   - secrets: seals webhook secrets at rest; without it registering a webhook fails.
-    ///   - client: sends deliveries; the shared client by default.
     public init(
         store: any KeyValueStore,
         secrets: SecretBox?,
         configuration: Configuration = Configuration(),
-        client: HTTPClient = .shared,
         logger: Logger
     ) {
         self.store = store
         self.secrets = secrets
         self.configuration = configuration
-        self.client = client
         self.logger = logger
     }
 
@@ -100,29 +115,27 @@ public final class WebhookDispatcher: Sendable {
         webhook.sealedSecret = Data(
             try secrets.seal(Array((secret ?? generated ?? "").utf8), context: webhook.sealingContext)
         )
-        try await self.store.put(Self.webhookKey(webhook.id), try EdgeRecordCodec.encode(webhook))
+        try await self.store.put(Self.webhookKey(webhook), try EdgeRecordCodec.encode(webhook))
         return (webhook, generated)
     }
 
     /// The platform's webhooks (`tenant == nil`) or one tenant's, oldest first.
     func webhooks(tenant: UUID?) async throws -> [Webhook] {
-        try await EdgeRecordCodec.all(Webhook.self, prefix: Self.webhookPrefix, in: self.store)
-            .filter { $0.tenantId == tenant }
+        try await EdgeRecordCodec.all(Webhook.self, prefix: Self.scopePrefix(tenant), in: self.store)
             .sorted { $0.createdAt < $1.createdAt }
     }
 
     /// The webhook `id` if it belongs to `tenant` (`nil`: the platform), else `nil`.
     func webhook(_ id: UUID, tenant: UUID?) async throws -> Webhook? {
-        let key = Self.webhookKey(id)
+        let key = Self.scopePrefix(tenant) + id.uuidString.lowercased()
         guard let stored = try await self.store.get(key) else { return nil }
-        let webhook = try EdgeRecordCodec.decode(Webhook.self, from: stored.bytes, key: key)
-        return webhook.tenantId == tenant ? webhook : nil
+        return try EdgeRecordCodec.decode(Webhook.self, from: stored.bytes, key: key)
     }
 
-    /// Deletes a webhook with its deliveries; pending ones stop at their next attempt.
+    /// Deletes a webhook with its deliveries; pending ones stop before their next attempt.
     func delete(_ webhook: Webhook) async throws {
         var batch = WriteBatch()
-        batch.delete(Self.webhookKey(webhook.id))
+        batch.delete(Self.webhookKey(webhook))
         let prefix = Self.deliveryPrefix + webhook.id.uuidString.lowercased() + "/"
         var after: String?
         repeat {
@@ -134,6 +147,27 @@ public final class WebhookDispatcher: Sendable {
             after = page.nextCursor
         } while after != nil
         try await self.store.batch(batch)
+    }
+
+    /// Deletes a deleted tenant's webhooks. Their deliveries stay until they finish and age out,
+    /// so the `tenant.deleted` event still reaches the tenant's own receivers.
+    func deleteRegistrations(tenant: UUID) async throws {
+        var batch = WriteBatch()
+        for webhook in try await self.webhooks(tenant: tenant) {
+            batch.delete(Self.webhookKey(webhook))
+        }
+        guard !batch.isEmpty else { return }
+        try await self.store.batch(batch)
+    }
+
+    /// Removes deliveries that finished longer than ``Configuration/deliveryRetention`` before
+    /// `now`; returns how many. Pending deliveries are kept however old.
+    @discardableResult
+    func pruneHistory(now: Date = Date()) async throws -> Int {
+        let cutoff = now.addingTimeInterval(-Self.seconds(self.configuration.deliveryRetention))
+        return try await EdgeRecordCodec.deleteAll(WebhookDelivery.self, prefix: Self.deliveryPrefix, in: self.store) {
+            $0.status != .pending && $0.updatedAt < cutoff
+        }
     }
 
     /// The webhook's deliveries, newest first.
@@ -154,8 +188,12 @@ public final class WebhookDispatcher: Sendable {
     /// logged rather than turned into a failed request.
     func emit(_ event: WebhookEvent, tenant: UUID?, data: some Encodable & Sendable) async {
         do {
-            let subscribers = try await EdgeRecordCodec.all(Webhook.self, prefix: Self.webhookPrefix, in: self.store)
-                .filter { ($0.tenantId == nil || $0.tenantId == tenant) && $0.events.contains(event) }
+            var scopes: [UUID?] = [nil]
+            if let tenant { scopes.append(tenant) }
+            var subscribers: [Webhook] = []
+            for scope in scopes {
+                subscribers += try await self.webhooks(tenant: scope).filter { $0.events.contains(event) }
+            }
             guard !subscribers.isEmpty else { return }
             let now = Date()
             let payload = String(
@@ -163,7 +201,7 @@ public final class WebhookDispatcher: Sendable {
                 as: UTF8.self
             )
             var batch = WriteBatch()
-            var deliveries: [WebhookDelivery] = []
+            var deliveries: [PendingDelivery] = []
             for webhook in subscribers {
                 let delivery = WebhookDelivery(
                     id: UUID(),
@@ -178,12 +216,13 @@ public final class WebhookDispatcher: Sendable {
                     updatedAt: now
                 )
                 batch.put(Self.deliveryKey(delivery), try EdgeRecordCodec.encode(delivery))
-                batch.put(Self.pendingKey(delivery.id), try EdgeRecordCodec.encode(PendingDelivery(delivery)))
-                deliveries.append(delivery)
+                let pending = PendingDelivery(delivery, to: webhook)
+                batch.put(Self.pendingKey(delivery.id), try EdgeRecordCodec.encode(pending))
+                deliveries.append(pending)
             }
             try await self.store.batch(batch)
-            for delivery in deliveries {
-                self.start(PendingDelivery(delivery))
+            for pending in deliveries {
+                self.start(pending)
             }
         } catch {
             self.logger.error(
@@ -202,15 +241,24 @@ public final class WebhookDispatcher: Sendable {
 
     // MARK: - Delivery
 
-    /// What the pending index records: enough to find the delivery.
+    /// What the pending index records: the delivery, and where and with which secret it goes,
+    /// copied from the webhook so that deleting the tenant's registrations does not stop the
+    /// deliveries already made (deleting the webhook itself deletes them).
     struct PendingDelivery: Sendable, Codable {
         var id: UUID
         var webhookId: UUID
+        var url: String
+        /// The webhook's sealed secret, for ``Webhook/sealingContext``.
+        var sealedSecret: Data
 
-        init(_ delivery: WebhookDelivery) {
+        init(_ delivery: WebhookDelivery, to webhook: Webhook) {
             self.id = delivery.id
-            self.webhookId = delivery.webhookId
+            self.webhookId = webhook.id
+            self.url = webhook.url
+            self.sealedSecret = webhook.sealedSecret
         }
+
+        var sealingContext: String { Webhook.sealingContext(self.webhookId) }
     }
 
     private struct Envelope<Payload: Encodable>: Encodable {
@@ -256,11 +304,7 @@ public final class WebhookDispatcher: Sendable {
                 // Nothing cancels delivery tasks: a thrown cancellation could only end the pause early.
                 try? await Task.sleep(for: .milliseconds(Int(due.timeIntervalSinceNow * 1000)))
             }
-            guard let webhook = try await self.webhookRecord(pending.webhookId) else {
-                try await self.store.delete(Self.pendingKey(pending.id))
-                return
-            }
-            let outcome = await self.attempt(delivery, to: webhook)
+            let outcome = await self.attempt(delivery, as: pending)
             delivery.attempts += 1
             delivery.updatedAt = Date()
             delivery.lastStatusCode = outcome.statusCode
@@ -270,7 +314,7 @@ public final class WebhookDispatcher: Sendable {
                 delivery.status = .succeeded
                 delivery.nextAttemptAt = nil
                 delivery.lastError = nil
-            } else if delivery.attempts > self.configuration.retryDelays.count {
+            } else if outcome.final || delivery.attempts > self.configuration.retryDelays.count {
                 delivery.status = .failed
                 delivery.nextAttemptAt = nil
             } else {
@@ -300,19 +344,42 @@ public final class WebhookDispatcher: Sendable {
         var succeeded: Bool
         var statusCode: Int?
         var error: String?
+        /// No later attempt can do better: the delivery fails now.
+        var final = false
     }
 
-    private func attempt(_ delivery: WebhookDelivery, to webhook: Webhook) async -> Outcome {
+    private func attempt(_ delivery: WebhookDelivery, as pending: PendingDelivery) async -> Outcome {
         let secret: [UInt8]
         do {
             guard let secrets = self.secrets else {
                 return Outcome(succeeded: false, error: "no secret key is configured to open the webhook secret")
             }
-            secret = try secrets.open(Array(webhook.sealedSecret), context: webhook.sealingContext)
+            secret = try secrets.open(Array(pending.sealedSecret), context: pending.sealingContext)
         } catch {
             return Outcome(succeeded: false, error: "the webhook secret does not open: \(error)")
         }
-        var request = HTTPClientRequest(url: webhook.url)
+        guard let destination = Destination(url: pending.url) else {
+            return Outcome(succeeded: false, error: "\(pending.url) is not an http or https URL", final: true)
+        }
+        let address: String
+        switch await self.connection(to: destination) {
+        case .pinned(let pinned): address = pinned
+        case .refused(let reason): return Outcome(succeeded: false, error: "refused: \(reason)", final: true)
+        case .unresolved(let reason): return Outcome(succeeded: false, error: reason)
+        }
+        let client = self.pinnedClient(host: destination.host, address: address)
+        let outcome = await self.send(delivery, secret: secret, url: pending.url, with: client)
+        try? await client.shutdown()
+        return outcome
+    }
+
+    private func send(
+        _ delivery: WebhookDelivery,
+        secret: [UInt8],
+        url: String,
+        with client: HTTPClient
+    ) async -> Outcome {
+        var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "storefront-edge-webhooks")
@@ -323,7 +390,7 @@ public final class WebhookDispatcher: Sendable {
         )
         request.body = .bytes(ByteBuffer(string: delivery.payload))
         do {
-            let response = try await self.client.execute(
+            let response = try await client.execute(
                 request,
                 timeout: .nanoseconds(Int64(Self.seconds(self.configuration.timeout) * 1e9))
             )
@@ -350,12 +417,6 @@ public final class WebhookDispatcher: Sendable {
         return "t=\(timestamp),v1=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
-    private func webhookRecord(_ id: UUID) async throws -> Webhook? {
-        let key = Self.webhookKey(id)
-        guard let stored = try await self.store.get(key) else { return nil }
-        return try EdgeRecordCodec.decode(Webhook.self, from: stored.bytes, key: key)
-    }
-
     private static func generateSecret() -> String {
         "whsec_" + SymmetricKey(size: .bits256).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
     }
@@ -364,8 +425,13 @@ public final class WebhookDispatcher: Sendable {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    private static func webhookKey(_ id: UUID) -> String {
-        Self.webhookPrefix + id.uuidString.lowercased()
+    /// `edge/webhooks/platform/` or `edge/webhooks/<tenant id>/`.
+    private static func scopePrefix(_ tenant: UUID?) -> String {
+        Self.webhookPrefix + (tenant?.uuidString.lowercased() ?? "platform") + "/"
+    }
+
+    private static func webhookKey(_ webhook: Webhook) -> String {
+        Self.scopePrefix(webhook.tenantId) + webhook.id.uuidString.lowercased()
     }
 
     private static func deliveryKey(_ delivery: WebhookDelivery) -> String {
