@@ -65,7 +65,7 @@ import Testing
     }
 
     static func header(_ name: String, _ response: StorefrontResponse) -> String? {
-        response.headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        response.header(name)
     }
 
     static func tenant(_ subdomain: String, _ data: TenantData) async throws -> Tenant {

@@ -20,7 +20,9 @@ public struct CachedPage: Sendable {
     public let status: Int
     /// Headers common to both representations (`Content-Type`, `Cache-Control`, `Vary`…).
     /// `Content-Length`, `Content-Encoding` and `ETag` belong to a ``Representation``.
-    public let headers: [(String, String)]
+    public var headers: [(String, String)] { self.prepared.fields.map { ($0.name, $0.value) } }
+    /// ``headers``, checked and serialized once for all pages with the same fields.
+    let prepared: PreparedFields
     /// The body without content coding.
     public let identityBody: ByteBuffer
     /// The gzip body, or `nil` when compression failed or did not make the body smaller.
@@ -36,7 +38,7 @@ public struct CachedPage: Sendable {
     /// the readable bytes instead let the process grow well past the configured budget.
     public var byteCount: Int {
         self.identityBody.storageCapacity + (self.gzipBody?.storageCapacity ?? 0)
-            + self.headers.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count } + Self.entryOverhead
+            + self.prepared.fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count } + Self.entryOverhead
     }
 
     /// Bytes per cached page beyond its bodies and headers: the key, the tag, queue and table slots.
@@ -46,7 +48,7 @@ public struct CachedPage: Sendable {
     /// renders (from racing nodes, or after a restart) get identical tags.
     public init(status: Int, headers: [(String, String)], body: ByteBuffer, gzipBody: ByteBuffer?) {
         self.status = status
-        self.headers = headers
+        self.prepared = .interned(headers.map { (name: $0.0, value: $0.1) })
         self.identityBody = body
         if let gzipBody, gzipBody.readableBytes > 0, gzipBody.readableBytes < body.readableBytes {
             self.gzipBody = gzipBody

@@ -242,7 +242,7 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
             logged = request
         }
         var headers = HPACKHeaders()
-        headers.reserveCapacity(response.headers.count + 4)
+        headers.reserveCapacity(response.headers.count + (response.prepared?.http2.count ?? 0) + 4)
         headers.add(name: ":status", value: String(response.status))
         response.forEachHeaderField(date: self.date.now(), http2: true) { name, value in
             headers.add(name: name, value: value)

@@ -67,9 +67,9 @@ extension StorefrontResponse {
         StorefrontResponse(status: status, headers: [], body: ByteBuffer())
     }
 
-    /// Calls `field` with every header field of the response, in order: the responder's, then
-    /// `date`, `content-length` and `strict-transport-security`, which the transport owns and
-    /// which replace any the responder set.
+    /// Calls `field` with every header field of the response, in order: the prepared ones, the
+    /// responder's, then `date`, `content-length` and `strict-transport-security`, which the
+    /// transport owns and which replace any the responder set.
     ///
     /// - Parameters:
     ///   - date: The `date` value, from the caller's ``HTTPDate``.
@@ -78,6 +78,17 @@ extension StorefrontResponse {
     ///     they like and may set `Connection`, so those are lowercased and dropped here.
     ///   - field: Receives each name and value.
     func forEachHeaderField(date: String, http2: Bool, _ field: (_ name: String, _ value: String) -> Void) {
+        if let prepared = self.prepared {
+            for (name, value) in http2 ? prepared.http2 : prepared.fields {
+                field(name, value)
+            }
+        }
+        self.forEachUnpreparedField(date: date, http2: http2, field)
+    }
+
+    /// ``forEachHeaderField(date:http2:_:)`` without the ``prepared`` fields, for a transport
+    /// that writes those in their serialized form.
+    func forEachUnpreparedField(date: String, http2: Bool, _ field: (_ name: String, _ value: String) -> Void) {
         for (name, value) in self.headers {
             switch HeaderFieldName.role(of: name) {
             case .transport:
@@ -189,6 +200,12 @@ enum HeaderFieldName {
                     return "!#$%&'*+-.^_`|~".utf8.contains(byte)
                 }
             }
+    }
+
+    /// Whether a field can be written as is: its name a token, its value free of CR, LF and NUL,
+    /// which could otherwise split the response.
+    static func isWellFormed(name: String, value: String) -> Bool {
+        Self.isToken(name) && !value.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }
     }
 
     /// Whether `name`, in any case, is `lowercaseName`.

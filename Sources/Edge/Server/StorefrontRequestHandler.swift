@@ -302,17 +302,25 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         keepAlive: Bool,
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
-        let status = HTTPResponseStatus(statusCode: response.status)
-        var buffer = allocator.buffer(capacity: 192 + response.headers.count * 48)
-        buffer.writeStaticString("HTTP/1.1 ")
-        buffer.writeString(String(status.code))
-        buffer.writeStaticString(" ")
-        buffer.writeString(status.reasonPhrase)
-        buffer.writeStaticString("\r\n")
-        response.forEachHeaderField(date: self.date.now(), http2: false) { name, value in
+        var buffer = allocator.buffer(
+            capacity: 192 + response.headers.count * 48 + (response.prepared?.http1.readableBytes ?? 0)
+        )
+        if response.status == 200 {
+            buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
+        } else {
+            let status = HTTPResponseStatus(statusCode: response.status)
+            buffer.writeStaticString("HTTP/1.1 ")
+            buffer.writeString(String(status.code))
+            buffer.writeStaticString(" ")
+            buffer.writeString(status.reasonPhrase)
+            buffer.writeStaticString("\r\n")
+        }
+        if let prepared = response.prepared {
+            buffer.writeImmutableBuffer(prepared.http1)
+        }
+        response.forEachUnpreparedField(date: self.date.now(), http2: false) { name, value in
             if !keepAlive, HeaderFieldName.equal(name, "connection") { return }
-            guard HeaderFieldName.isToken(name), !value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 })
-            else {
+            guard HeaderFieldName.isWellFormed(name: name, value: value) else {
                 self.logger.warning("response field left out: not well formed", metadata: ["http.field": "\(name)"])
                 return
             }

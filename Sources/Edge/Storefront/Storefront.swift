@@ -484,19 +484,21 @@ public final class StorefrontService: StorefrontResponder {
     static func response(from page: CachedPage, to request: StorefrontRequest) -> StorefrontResponse {
         let encoding: ContentEncoding = Self.acceptsGzip(request.header("accept-encoding")) ? .gzip : .identity
         let representation = page.representation(for: encoding)
-        var headers = page.headers.map { (name: $0.0, value: $0.1) }
-        headers.append(("ETag", representation.etag))
         if page.status == 200, let tags = request.header("if-none-match"),
             Self.matches(tags, etag: representation.etag)
         {
-            headers.removeAll { $0.name == "Content-Type" }
+            var headers = page.prepared.fields.filter { !HeaderFieldName.equal($0.name, "content-type") }
+            headers.append(("ETag", representation.etag))
             return StorefrontResponse(status: 304, headers: headers, body: ByteBuffer())
         }
+        var headers: [(name: String, value: String)] = [("ETag", representation.etag)]
         if representation.encoding == .gzip {
             headers.append(("Content-Encoding", "gzip"))
         }
         let body = request.method == "HEAD" ? ByteBuffer() : representation.body
-        return StorefrontResponse(status: page.status, headers: headers, body: body)
+        var response = StorefrontResponse(status: page.status, headers: headers, body: body)
+        response.prepared = page.prepared
+        return response
     }
 
     /// Whether `Accept-Encoding` allows gzip: `gzip`, `x-gzip` or `*` without `q=0`.

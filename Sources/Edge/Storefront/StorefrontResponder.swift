@@ -54,6 +54,15 @@ public struct StorefrontResponse: Sendable {
     public var tenantID: UUID?
     /// How the page cache took part, for the access log.
     public var cacheStatus: CacheStatus
+    /// Fields a cached page shares with every response made from it, sent before ``headers``.
+    var prepared: PreparedFields?
+
+    /// The first value of a header field, by name in any case: a prepared one or one of
+    /// ``headers``.
+    public func header(_ name: String) -> String? {
+        let matches = { (field: (name: String, value: String)) in HeaderFieldName.equal(field.name, name.lowercased()) }
+        return self.prepared?.fields.first(where: matches)?.value ?? self.headers.first(where: matches)?.value
+    }
 
     /// How the page cache took part in a response.
     public enum CacheStatus: String, Sendable {

@@ -1,0 +1,57 @@
+import NIOCore
+import Testing
+
+@testable import Edge
+
+/// Page fields checked and serialized once, and shared by every page with the same fields.
+@Suite struct PreparedFieldsTests {
+    @Test func pagesWithEqualFieldsShareOnePreparedForm() {
+        let fields = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache")]
+        let first = CachedPage(status: 200, headers: fields, body: ByteBuffer(string: "one"), gzipBody: nil)
+        let second = CachedPage(status: 200, headers: fields, body: ByteBuffer(string: "two"), gzipBody: nil)
+        let other = CachedPage(
+            status: 200,
+            headers: [("Content-Type", "text/css")],
+            body: ByteBuffer(string: "three"),
+            gzipBody: nil
+        )
+        #expect(first.prepared === second.prepared)
+        #expect(first.prepared !== other.prepared)
+    }
+
+    @Test func transportConnectionAndMalformedFieldsAreLeftOut() {
+        let prepared = PreparedFields.interned([
+            ("Content-Type", "text/plain"), ("Content-Length", "99"), ("Connection", "close"),
+            ("Bad Name", "x"), ("X-Split", "a\r\nSet-Cookie: b"), ("Vary", "Accept-Encoding"),
+        ])
+        #expect(prepared.fields.map(\.name) == ["Content-Type", "Vary"])
+        #expect(String(buffer: prepared.http1) == "Content-Type: text/plain\r\nVary: Accept-Encoding\r\n")
+        #expect(prepared.http2.map(\.name) == ["content-type", "vary"])
+    }
+
+    @Test func aCachedResponseSendsThePreparedFieldsThenItsOwn() {
+        let page = CachedPage(
+            status: 200,
+            headers: [("Content-Type", "text/html"), ("Vary", "Accept-Encoding")],
+            body: ByteBuffer(string: "<p>hi</p>"),
+            gzipBody: nil
+        )
+        let request = StorefrontRequest(
+            method: "GET",
+            authority: "acme.localhost",
+            path: "/",
+            query: nil,
+            headers: [],
+            clientAddress: nil,
+            body: nil
+        )
+        let response = StorefrontService.response(from: page, to: request)
+        var names: [String] = []
+        response.forEachHeaderField(date: "Fri, 27 Nov 2026 22:00:00 GMT", http2: false) { name, _ in
+            names.append(name)
+        }
+        #expect(names == ["Content-Type", "Vary", "ETag", "date", "content-length", "strict-transport-security"])
+        #expect(response.header("content-type") == "text/html")
+        #expect(response.header("ETag") == page.etag)
+    }
+}
