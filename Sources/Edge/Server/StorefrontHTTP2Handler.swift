@@ -244,8 +244,8 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
         var headers = HPACKHeaders()
         headers.reserveCapacity(response.headers.count + (response.prepared?.http2.count ?? 0) + 4)
         headers.add(name: ":status", value: String(response.status))
-        response.forEachHeaderField(date: self.date.now(), http2: true) { name, value in
-            headers.add(name: name, value: value)
+        response.forEachHeaderField(date: self.date.now(), http2: true) { name, value, recurring in
+            headers.add(name: name, value: value, indexing: recurring ? .indexable : .nonIndexable)
         }
         let bodyless = isHead || response.body.readableBytes == 0
         context.write(

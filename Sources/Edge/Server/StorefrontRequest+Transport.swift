@@ -76,11 +76,19 @@ extension StorefrontResponse {
     ///   - http2: Whether the fields go into an HTTP/2 header block, which takes lowercase names
     ///     only and no connection-specific fields (RFC 9113 §8.2). Responders write names as
     ///     they like and may set `Connection`, so those are lowercased and dropped here.
-    ///   - field: Receives each name and value.
-    func forEachHeaderField(date: String, http2: Bool, _ field: (_ name: String, _ value: String) -> Void) {
+    ///   - field: Receives each name and value, and whether the same field goes out on many
+    ///     responses (the prepared ones, `date`, HSTS) rather than varying per response (the
+    ///     responder's own, such as `etag`, and `content-length`): HPACK indexes only the
+    ///     former, since indexing the others fills its table with entries never used again and
+    ///     makes every later lookup scan them.
+    func forEachHeaderField(
+        date: String,
+        http2: Bool,
+        _ field: (_ name: String, _ value: String, _ recurring: Bool) -> Void
+    ) {
         if let prepared = self.prepared {
             for (name, value) in http2 ? prepared.http2 : prepared.fields {
-                field(name, value)
+                field(name, value, true)
             }
         }
         self.forEachUnpreparedField(date: date, http2: http2, field)
@@ -88,7 +96,11 @@ extension StorefrontResponse {
 
     /// ``forEachHeaderField(date:http2:_:)`` without the ``prepared`` fields, for a transport
     /// that writes those in their serialized form.
-    func forEachUnpreparedField(date: String, http2: Bool, _ field: (_ name: String, _ value: String) -> Void) {
+    func forEachUnpreparedField(
+        date: String,
+        http2: Bool,
+        _ field: (_ name: String, _ value: String, _ recurring: Bool) -> Void
+    ) {
         for (name, value) in self.headers {
             switch HeaderFieldName.role(of: name) {
             case .transport:
@@ -96,12 +108,12 @@ extension StorefrontResponse {
             case .connectionSpecific where http2:
                 continue
             case .connectionSpecific, .endToEnd:
-                field(http2 ? HeaderFieldName.lowercased(name) : name, value)
+                field(http2 ? HeaderFieldName.lowercased(name) : name, value, false)
             }
         }
-        field("date", date)
-        field("content-length", String(self.body.readableBytes))
-        field("strict-transport-security", "max-age=31536000")
+        field("date", date, true)
+        field("content-length", String(self.body.readableBytes), false)
+        field("strict-transport-security", "max-age=31536000", true)
     }
 }
 

@@ -318,7 +318,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         if let prepared = response.prepared {
             buffer.writeImmutableBuffer(prepared.http1)
         }
-        response.forEachUnpreparedField(date: self.date.now(), http2: false) { name, value in
+        response.forEachUnpreparedField(date: self.date.now(), http2: false) { name, value, _ in
             if !keepAlive, HeaderFieldName.equal(name, "connection") { return }
             guard HeaderFieldName.isWellFormed(name: name, value: value) else {
                 self.logger.warning("response field left out: not well formed", metadata: ["http.field": "\(name)"])
