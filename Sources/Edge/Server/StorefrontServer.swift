@@ -10,9 +10,12 @@ import Synchronization
 /// The data plane: HTTPS for every tenant's store, plus the plain-HTTP listener that redirects to it.
 ///
 /// Plain SwiftNIO channel handlers rather than a framework, because a cached page must be
-/// answered on the event loop with no task hop and no copy (see `anchors/perf/RESULTS.md`).
+/// answered on the event loop with no task hop (see `anchors/perf/RESULTS.md`).
 /// Each HTTPS connection runs `NIOSSLServerHandler` (certificate chosen per SNI by the
-/// configuration's callback), then ALPN picks HTTP/2 (`NIOHTTP2Handler` and one
+/// configuration's callback) and ``TLSRecordCoalescer``, which merges the small writes of one
+/// flush into record-sized buffers: the one copy of a cached page on its way out, made because
+/// one TLS record per write cost more (measured: HTTP/2 +45 %, HTTP/1.1 +25 % req/s). Then
+/// ALPN picks HTTP/2 (`NIOHTTP2Handler` and one
 /// ``StorefrontHTTP2Handler`` for all of the connection's streams, speaking frames) or HTTP/1.1
 /// (NIOHTTP1's request decoder and ``StorefrontRequestHandler``, which writes responses itself). ``Limits`` bound what one client can hold.
 ///
@@ -289,6 +292,7 @@ public final class StorefrontServer: Sendable {
             )
         )
         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+        try channel.pipeline.syncOperations.addHandler(TLSRecordCoalescer())
         let alpn = ApplicationProtocolNegotiationHandler { result in
             channel.eventLoop.makeCompletedFuture {
                 let connection = ConnectionContext(

@@ -1,0 +1,73 @@
+import NIOCore
+
+/// Merges the small writes made before one flush into buffers of up to one TLS record before
+/// `NIOSSLHandler` sees them.
+///
+/// NIOSSL encrypts every write on its own (one `SSL_write`, so at least one TLS record each).
+/// An HTTP/1.1 response is two writes (head, body) and an HTTP/2 response three frames, so a
+/// flush of ten HTTP/2 responses made thirty records: thirty record headers and tags, thirty
+/// encryption calls here and thirty decryptions at the client, where one record holds up to
+/// 16 KiB. nginx likewise gathers its output into 16 KiB before `SSL_write`. The merge copies
+/// the small writes once, which the encryption right after costs anyway; writes of a record
+/// or more pass through untouched.
+final class TLSRecordCoalescer: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    /// The most plaintext one TLS record carries (RFC 8446 §5.1).
+    static let recordSize = 16_384
+
+    private var pending: ByteBuffer?
+    /// Completes with the merged write; the promises of the writes merged into it cascade from it.
+    private var pendingPromise: EventLoopPromise<Void>?
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard case .byteBuffer(var buffer) = Self.unwrapOutboundIn(data), buffer.readableBytes < Self.recordSize
+        else {
+            self.writePending(context: context)
+            context.write(data, promise: promise)
+            return
+        }
+        if var merged = self.pending, merged.readableBytes + buffer.readableBytes <= Self.recordSize {
+            self.pending = nil
+            merged.writeBuffer(&buffer)
+            self.pending = merged
+        } else {
+            self.writePending(context: context)
+            // Kept as it is until a second write arrives: a lone write is never copied.
+            self.pending = buffer
+        }
+        if let promise {
+            if let earlier = self.pendingPromise {
+                earlier.futureResult.cascade(to: promise)
+            } else {
+                self.pendingPromise = promise
+            }
+        }
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        self.writePending(context: context)
+        context.flush()
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        self.writePending(context: context)
+        context.close(mode: mode, promise: promise)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.writePending(context: context)
+    }
+
+    private func writePending(context: ChannelHandlerContext) {
+        guard let pending = self.pending else { return }
+        let promise = self.pendingPromise
+        self.pending = nil
+        self.pendingPromise = nil
+        context.write(Self.wrapOutboundOut(.byteBuffer(pending)), promise: promise)
+    }
+}
+
+@available(*, unavailable)
+extension TLSRecordCoalescer: Sendable {}
