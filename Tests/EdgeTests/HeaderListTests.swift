@@ -33,4 +33,21 @@ struct HeaderListTests {
         #expect(StorefrontService.matches(header, etag: "\"v1\"") == expected, "\(header)")
         #expect(StorefrontService.matches(header, etag: "W/\"v1\"") == expected, "\(header) weak")
     }
+
+    @Test(arguments: [
+        ("Host", "host"), ("host", "host"), ("Accept-Encoding", "accept-encoding"),
+        ("X-Custom-Thing", "x-custom-thing"),
+        ("DNT", "dnt"), ("Hosts", "hosts"),
+    ])
+    func fieldNamesAreLowercased(name: String, expected: String) {
+        #expect(HeaderFieldName.lowercased(name) == expected)
+    }
+
+    @Test(arguments: [
+        ("content-type", true), ("X-Weird!#$%&'*+-.^_`|~1", true), ("", false), ("bad name", false),
+        ("colon:", false), ("ümlaut", false), ("tab\t", false),
+    ])
+    func fieldNamesMustBeTokens(name: String, isToken: Bool) {
+        #expect(HeaderFieldName.isToken(name) == isToken)
+    }
 }

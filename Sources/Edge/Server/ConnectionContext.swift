@@ -40,15 +40,14 @@ struct ConnectionContext: Sendable {
         return client
     }
 
-    /// Whether a request for `authority` on this connection must be answered 421 Misdirected
+    /// Whether a request for `host` on this connection must be answered 421 Misdirected
     /// Request: the client named a server in SNI and got a certificate that does not cover the
     /// request's host, as happens when HTTP/2 connection reuse sends one tenant's request over
     /// another tenant's connection. Without SNI the client checked no name, so nothing is refused;
-    /// a trusted proxy names the shopper's host, not its own; unparseable hosts are left to the
-    /// responder, which answers 400 or 404.
-    func isMisdirected(authority: String) -> Bool {
-        guard self.serverName != nil, !self.peerIsTrustedProxy, let certificate = self.certificate,
-            let host = try? HostName(normalizing: authority)
+    /// a trusted proxy names the shopper's host, not its own; an unparseable host (`nil`) is
+    /// left to the responder, which answers 400 or 404.
+    func isMisdirected(host: HostName?) -> Bool {
+        guard self.serverName != nil, !self.peerIsTrustedProxy, let certificate = self.certificate, let host
         else { return false }
         return !certificate.covers(host.value)
     }

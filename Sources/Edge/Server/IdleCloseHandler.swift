@@ -1,7 +1,7 @@
 import NIOCore
 
 /// Closes a connection that has been silent for the idle timeout (`IdleStateHandler` only reports it).
-final class IdleCloseHandler: ChannelInboundHandler {
+final class IdleCloseHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -121,12 +121,14 @@ extension StorefrontResponse {
 /// certificate does not cover the request's host, a cache hit at once on the event loop, or
 /// else a render in a task whose response is handed back on the event loop.
 ///
-/// Clients send the same authority on every request of a connection, so the certificate check
-/// runs once per connection rather than once per request: the last covered authority is kept.
+/// Clients send the same authority on every request of a connection, so the host is
+/// normalized and checked against the certificate once per connection rather than once per
+/// request: the last covered authority is kept with its normalized host, which the responder
+/// then uses rather than normalizing again.
 struct RequestAnswerer {
     let responder: any StorefrontResponder
     let connection: ConnectionContext
-    private var lastCoveredAuthority: String?
+    private var lastCovered: (authority: String, host: HostName?)?
 
     init(responder: any StorefrontResponder, connection: ConnectionContext) {
         self.responder = responder
@@ -140,9 +142,14 @@ struct RequestAnswerer {
         on eventLoop: any EventLoop,
         whenRendered deliver: @escaping (StorefrontResponse) -> Void
     ) -> StorefrontResponse? {
-        if request.authority != self.lastCoveredAuthority {
-            guard !self.connection.isMisdirected(authority: request.authority) else { return .misdirected }
-            self.lastCoveredAuthority = request.authority
+        var request = request
+        if let last = self.lastCovered, last.authority == request.authority {
+            request.normalizedHost = last.host
+        } else {
+            let host = try? HostName(normalizing: request.authority)
+            guard !self.connection.isMisdirected(host: host) else { return .misdirected }
+            self.lastCovered = (request.authority, host)
+            request.normalizedHost = host
         }
         if let response = self.responder.immediateResponse(to: request) {
             return response
@@ -196,22 +203,36 @@ enum HeaderFieldName {
     }
 
     /// `name` with ASCII letters lowercased; the same string when it has no uppercase letter.
+    ///
+    /// Clients write most request fields capitalized (`Host`, `Accept-Encoding`), so the common
+    /// names come from a list rather than from a new string per field per request.
     static func lowercased(_ name: String) -> String {
-        name.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } ? name.lowercased() : name
+        guard name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { return name }
+        let length = name.utf8.count
+        return Self.commonNames.first { $0.utf8.count == length && Self.equal(name, $0) } ?? name.lowercased()
     }
+
+    private static let commonNames = [
+        "host", "accept", "accept-encoding", "accept-language", "user-agent", "connection", "if-none-match",
+        "if-modified-since", "referer", "cookie", "cache-control", "content-type", "content-length",
+        "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "upgrade-insecure-requests", "pragma",
+        "origin", "dnt",
+    ]
 
     /// Whether `name` is a field name HTTP allows: a non-empty token (RFC 9110 §5.1).
     static func isToken(_ name: String) -> Bool {
-        !name.isEmpty
-            && name.utf8.allSatisfy { byte in
-                switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                    UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    return true
-                default:
-                    return "!#$%&'*+-.^_`|~".utf8.contains(byte)
-                }
-            }
+        !name.isEmpty && name.utf8.allSatisfy { Self.tokenBytes[Int($0)] }
+    }
+
+    /// `tokenBytes[b]`: whether byte `b` may appear in a token (`tchar`, RFC 9110 §5.6.2).
+    private static let tokenBytes: [Bool] = (0..<256).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        default:
+            "!#$%&'*+-.^_`|~".utf8.contains(UInt8(byte))
+        }
     }
 
     /// Whether a field can be written as is: its name a token, its value free of CR, LF and NUL,

@@ -339,6 +339,12 @@ public final class StorefrontServer: Sendable {
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
         decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
+        // StorefrontRequestHandler keeps its own header-read and keep-alive deadline, so the
+        // connection-wide idle handlers (for the TLS handshake and HTTP/2) would only add two
+        // hops to every read and write.
+        let pipeline = channel.pipeline.syncOperations
+        pipeline.removeHandler(try pipeline.handler(type: IdleStateHandler.self), promise: nil)
+        pipeline.removeHandler(try pipeline.handler(type: IdleCloseHandler.self), promise: nil)
         // No response encoder or pipelining handler: StorefrontRequestHandler does their work.
         try channel.pipeline.syncOperations.addHandler(
             ByteToMessageHandler(

@@ -118,7 +118,7 @@ public final class StorefrontService: StorefrontResponder {
     /// directory resolved within ``Configuration/directoryFreshness``; `nil` otherwise.
     public func immediateResponse(to request: StorefrontRequest) -> StorefrontResponse? {
         guard request.method == "GET" || request.method == "HEAD",
-            let host = try? HostName(normalizing: request.authority),
+            let host = request.normalizedHost ?? (try? HostName(normalizing: request.authority)),
             let entry = self.directory.freshEntry(for: host.value)
         else { return nil }
         if entry.status == .suspended {

@@ -17,6 +17,9 @@ public struct StorefrontRequest: Sendable {
     public var clientAddress: String?
     /// The request body (bounded by the transport), for `POST`s.
     public var body: ByteBuffer?
+    /// ``authority`` normalized, when the transport already did it (it checks the host against
+    /// the connection's certificate); `nil` when not done or not a host name.
+    var normalizedHost: HostName?
 
     public init(
         method: String,
