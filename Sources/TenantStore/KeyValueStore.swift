@@ -15,6 +15,11 @@ public protocol KeyValueStore: Sendable {
     /// not hop to the global executor and back.
     nonisolated(nonsending) func get(_ key: String) async throws -> StoredValue?
 
+    /// The current version of `key`, or `nil` when it is absent (or the store is closed),
+    /// without its value and without awaiting: cheap enough for an event loop checking that
+    /// something it read earlier is still current.
+    func version(of key: String) -> UInt64?
+
     /// Stores `value` under `key` and returns the new version once it is durable.
     @discardableResult
     func put(_ key: String, _ value: [UInt8]) async throws -> UInt64

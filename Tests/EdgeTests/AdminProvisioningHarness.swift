@@ -51,8 +51,7 @@ struct AdminProvisioningHarness {
             platformDomain: "localhost",
             themes: try Self.themes.get(),
             cache: self.cache,
-            logger: logger,
-            configuration: StorefrontService.Configuration(directoryFreshness: .seconds(60))
+            logger: logger
         )
         self.tokens = try await OperatorTokens(dataDirectory: directory, environment: [:])
         self.api = AdminAPI(

@@ -14,7 +14,6 @@ import Testing
 
     /// A service over a fresh store with the demo tenants, removed afterwards.
     func withService<Result>(
-        freshness: Duration = .seconds(60),
         _ body: (StorefrontService, TenantData) async throws -> Result
     ) async throws -> Result {
         let directory = FileManager.default.temporaryDirectory
@@ -24,20 +23,19 @@ import Testing
             store.close()
             try? FileManager.default.removeItem(atPath: directory)
         }
-        let service = try Self.service(store: store, freshness: freshness)
+        let service = try Self.service(store: store)
         let data = TenantData(store: store, platformDomain: "localhost")
         try await DemoTenants.seed(into: data, platformDomain: "localhost")
         return try await body(service, data)
     }
 
-    static func service(store: any KeyValueStore, freshness: Duration = .seconds(60)) throws -> StorefrontService {
+    static func service(store: any KeyValueStore) throws -> StorefrontService {
         try StorefrontService(
             store: store,
             platformDomain: "localhost",
             themes: try Self.themes.get(),
             cache: PageCache(budgetBytes: 64 << 20),
-            logger: Logger(label: "storefront-tests") { _ in SwiftLogNoOpLogHandler() },
-            configuration: StorefrontService.Configuration(directoryFreshness: freshness)
+            logger: Logger(label: "storefront-tests") { _ in SwiftLogNoOpLogHandler() }
         )
     }
 
@@ -330,10 +328,24 @@ import Testing
         }
     }
 
-    @Test func theDirectoryExpiresSoChangesReachTheSynchronousPath() async throws {
-        try await self.withService(freshness: .zero) { service, _ in
+    @Test func aCommittedChangeStopsTheSynchronousPathAtOnce() async throws {
+        try await self.withService { service, data in
+            let acme = try await Self.tenant("acme", data)
             _ = await service.respond(to: Self.request("acme.localhost"))
+            #expect(service.immediateResponse(to: Self.request("acme.localhost")) != nil)
+            // Written through the store alone: no call tells the service.
+            try await data.catalog.createProduct(
+                Product(slug: "zephyr", name: "Zephyr Monocle", priceMinor: 9_900, currency: "USD", featured: true),
+                tenant: acme.id
+            )
             #expect(service.immediateResponse(to: Self.request("acme.localhost")) == nil)
+            _ = await service.respond(to: Self.request("acme.localhost"))
+            let hit = try #require(service.immediateResponse(to: Self.request("acme.localhost")))
+            #expect(String(buffer: hit.body).contains("Zephyr Monocle"))
+
+            _ = try await data.tenants.suspend(acme.id)
+            #expect(service.immediateResponse(to: Self.request("acme.localhost")) == nil)
+            #expect(await service.respond(to: Self.request("acme.localhost")).status == 503)
         }
     }
 

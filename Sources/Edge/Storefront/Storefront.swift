@@ -25,17 +25,14 @@ public import TenantStore
 /// Caching: pages, assets, `robots.txt` and the sitemap are cached under the tenant's id and
 /// content version, so any change to the tenant is a new key and the next request renders it.
 /// ``immediateResponse(to:)`` answers hits without awaiting, using a ``TenantDirectory``
-/// entry that is at most ``Configuration/directoryFreshness`` old; ``respond(to:)`` always
-/// reads the tenant from the store. The cart and checkout pages are built from the shopper's
+/// entry whose store reads are still current; ``respond(to:)`` always reads the tenant from the
+/// store. The cart and checkout pages are built from the shopper's
 /// lines and never cached; neither are submissions.
 ///
 /// Thread-safe; one instance serves every connection.
 public final class StorefrontService: StorefrontResponder {
     /// Settings with defaults suitable for production.
     public struct Configuration: Sendable {
-        /// How long the synchronous path may use a tenant lookup before reading it again: the
-        /// longest a change to a tenant can take to reach cache hits on the event loop.
-        public var directoryFreshness: Duration
         /// Larger `POST` bodies are refused with `413`.
         public var maximumBodyBytes: Int
         /// The public HTTPS port for canonical URLs, when not 443.
@@ -47,13 +44,11 @@ public final class StorefrontService: StorefrontResponder {
 
         /// Creates a configuration.
         public init(
-            directoryFreshness: Duration = .milliseconds(250),
             maximumBodyBytes: Int = 64 * 1024,
             publicPort: Int? = nil,
             shopperPostBurst: Int = 10,
             shopperPostsPerMinute: Int = 30
         ) {
-            self.directoryFreshness = directoryFreshness
             self.maximumBodyBytes = maximumBodyBytes
             self.publicPort = publicPort
             self.shopperPostBurst = shopperPostBurst
@@ -104,7 +99,7 @@ public final class StorefrontService: StorefrontResponder {
         self.cache = cache
         self.logger = logger
         self.configuration = configuration
-        self.directory = TenantDirectory(freshness: configuration.directoryFreshness)
+        self.directory = TenantDirectory(store: store)
         self.metrics = metrics
         self.postLimiter = RateLimiter(
             burst: max(1, configuration.shopperPostBurst),
@@ -115,11 +110,11 @@ public final class StorefrontService: StorefrontResponder {
     // MARK: - StorefrontResponder
 
     /// A cached page (or a suspended tenant's cached `503`) for a `GET`/`HEAD` whose host the
-    /// directory resolved within ``Configuration/directoryFreshness``; `nil` otherwise.
+    /// directory holds a current lookup of; `nil` otherwise.
     public func immediateResponse(to request: StorefrontRequest) -> StorefrontResponse? {
         guard request.method == "GET" || request.method == "HEAD",
             let host = request.normalizedHost ?? (try? HostName(normalizing: request.authority)),
-            let entry = self.directory.freshEntry(for: host.value)
+            let entry = self.directory.currentEntry(for: host.value)
         else { return nil }
         if entry.status == .suspended {
             let key = CacheKey(
@@ -204,27 +199,27 @@ public final class StorefrontService: StorefrontResponder {
 
     /// Reads the tenant behind `host` from the store and refreshes the directory with it.
     func resolve(_ host: HostName) async throws -> Resolution {
-        let tenant: Tenant?
+        let lookup: HostLookup?
         switch self.resolver.classify(host) {
         case .platformApex:
-            tenant = nil
+            lookup = nil
         case .platformSubdomain(let label):
-            tenant = try await self.data.tenants.tenant(subdomain: label)
+            lookup = try await self.data.tenants.lookup(subdomain: label)
         case .candidateCustomDomain(let name):
-            tenant = try await self.data.tenants.tenant(domain: name.value)
+            lookup = try await self.data.tenants.lookup(domain: name.value)
             // The www/apex pair: a tenant registers the one it wants as canonical, and the
             // other one redirects to it (www. to the apex, or the apex to www.).
-            if tenant == nil, let counterpart = name.wwwCounterpart,
+            if lookup?.tenant == nil, let counterpart = name.wwwCounterpart,
                 let owner = try await self.data.tenants.tenant(domain: counterpart.value), owner.status == .active
             {
                 return .redirect(counterpart)
             }
         }
-        guard let tenant else {
+        guard let lookup, let tenant = lookup.tenant else {
             self.directory.forget(host.value)
             return .unknown
         }
-        self.directory.record(tenant, for: host.value)
+        self.directory.record(tenant, from: lookup, for: host.value)
         return .tenant(tenant)
     }
 

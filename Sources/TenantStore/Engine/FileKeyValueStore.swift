@@ -187,6 +187,10 @@ public final class FileKeyValueStore: KeyValueStore {
         self.state.withReadLock { $0.failure }
     }
 
+    public func version(of key: String) -> UInt64? {
+        self.state.withReadLock { $0.closed ? nil : $0.index[key]?.seq }
+    }
+
     nonisolated(nonsending) public func get(_ key: String) async throws -> StoredValue? {
         let entry = try self.state.withReadLock { state in
             guard !state.closed else { throw Self.closedError }

@@ -65,14 +65,24 @@ public struct TenantRepository: Sendable {
 
     /// The tenant that owns `subdomain`; `nil` when none does or `subdomain` could never be one.
     public func tenant(subdomain: String) async throws -> Tenant? {
-        guard FieldRule.subdomain.problem(with: subdomain) == nil else { return nil }
+        try await self.lookup(subdomain: subdomain).tenant
+    }
+
+    /// ``tenant(subdomain:)`` with what the lookup read, to tell later whether it still holds.
+    public func lookup(subdomain: String) async throws -> HostLookup {
+        guard FieldRule.subdomain.problem(with: subdomain) == nil else { return HostLookup(tenant: nil, reads: []) }
         return try await self.resolve(StoreKey.subdomain(subdomain))
     }
 
     /// The tenant that owns the custom domain `host`; `nil` when none does or `host` is not a
     /// valid lowercase host name.
     public func tenant(domain host: String) async throws -> Tenant? {
-        guard FieldRule.hostName.problem(with: host) == nil else { return nil }
+        try await self.lookup(domain: host).tenant
+    }
+
+    /// ``tenant(domain:)`` with what the lookup read, to tell later whether it still holds.
+    public func lookup(domain host: String) async throws -> HostLookup {
+        guard FieldRule.hostName.problem(with: host) == nil else { return HostLookup(tenant: nil, reads: []) }
         return try await self.resolve(StoreKey.domain(host))
     }
 
@@ -208,8 +218,29 @@ public struct TenantRepository: Sendable {
         )
     }
 
-    private func resolve(_ indexKey: String) async throws -> Tenant? {
-        guard let entry = try await self.records.read(IndexEntry.self, at: indexKey) else { return nil }
-        return try await self.records.read(Tenant.self, at: StoreKey.tenant(entry.value.tenantId))?.value
+    private func resolve(_ indexKey: String) async throws -> HostLookup {
+        guard let entry = try await self.records.read(IndexEntry.self, at: indexKey) else {
+            return HostLookup(tenant: nil, reads: [(indexKey, nil)])
+        }
+        let tenantKey = StoreKey.tenant(entry.value.tenantId)
+        let tenant = try await self.records.read(Tenant.self, at: tenantKey)
+        return HostLookup(tenant: tenant?.value, reads: [(indexKey, entry.version), (tenantKey, tenant?.version)])
+    }
+}
+
+/// A tenant looked up by host name, with every store key the lookup read and the version it
+/// had (`nil`: absent). Each read returns its value and version together, so while every key
+/// keeps its version the same lookup would find the same tenant in the same state: any change
+/// to the tenant (content version, status) rewrites its record, and attaching or detaching the
+/// host rewrites or deletes the index key.
+public struct HostLookup: Sendable {
+    /// The tenant, or `nil` when the host names none.
+    public let tenant: Tenant?
+    let reads: [(key: String, version: UInt64?)]
+
+    /// Whether nothing the lookup read has changed in `store` since; no awaiting, so an event
+    /// loop can ask.
+    public func isCurrent(in store: any KeyValueStore) -> Bool {
+        self.reads.allSatisfy { store.version(of: $0.key) == $0.version }
     }
 }

@@ -16,9 +16,13 @@ struct FileKeyValueStoreTests {
         #expect(try await store.get("a") == StoredValue(bytes: bytes("1"), version: first))
         let third = try await store.put("a", bytes("3"))
         #expect(try await store.get("a")?.version == third)
+        #expect(store.version(of: "a") == third)
         try await store.delete("a")
         #expect(try await store.get("a") == nil)
+        #expect(store.version(of: "a") == nil)
         #expect(text(try await store.get("b")) == "2")
+        store.close()
+        #expect(store.version(of: "b") == nil)
     }
 
     @Test func reopenKeepsEverythingAcknowledged() async throws {
