@@ -297,24 +297,13 @@ import Testing
         ) { harness in
             let tenant = try await harness.tenant("unlucky")
             try await self.withReceiver(failures: 100) { receiver, url in
-                let (webhook, _) = try await harness.api.webhooks.register(
-                    url: url,
-                    events: [.configUpdated],
-                    secret: "sixteen-characters!",
-                    tenant: tenant.id
-                )
-                await harness.api.webhooks.emit(.configUpdated, tenant: tenant.id, data: ["x": 1])
+                let webhook = try await Self.configWebhookNotified(url: url, tenant: tenant.id, api: harness.api)
                 #expect(try await receiver.waitFor(3).count == 3)
-                var deliveries: [WebhookDelivery] = []
-                for _ in 0..<100 {
-                    deliveries = try await harness.api.webhooks.deliveries(of: webhook)
-                    if deliveries.first?.status != .pending { break }
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-                #expect(deliveries.first?.status == .failed)
-                #expect(deliveries.first?.attempts == 3)
-                #expect(deliveries.first?.lastStatusCode == 500)
-                #expect(deliveries.first?.nextAttemptAt == nil)
+                let delivery = try await Self.finishedDelivery(of: webhook, in: harness.api)
+                #expect(delivery?.status == .failed)
+                #expect(delivery?.attempts == 3)
+                #expect(delivery?.lastStatusCode == 500)
+                #expect(delivery?.nextAttemptAt == nil)
             }
         }
     }
@@ -374,6 +363,18 @@ import Testing
                 #expect(pending.entries.isEmpty)
             }
         }
+    }
+
+    /// A `config.updated` webhook of `tenant` at `url`, with one such event emitted to it.
+    static func configWebhookNotified(url: String, tenant: UUID, api: AdminAPI) async throws -> Webhook {
+        let (webhook, _) = try await api.webhooks.register(
+            url: url,
+            events: [.configUpdated],
+            secret: "sixteen-characters!",
+            tenant: tenant
+        )
+        await api.webhooks.emit(.configUpdated, tenant: tenant, data: ["x": 1])
+        return webhook
     }
 
     /// Polls the webhook's newest delivery until it is no longer pending.
@@ -436,13 +437,11 @@ import Testing
             let tenant = try await harness.tenant("rebound")
             try await self.withReceiver { receiver, url in
                 let port = try #require(URLComponents(string: url)?.port)
-                let (webhook, _) = try await harness.api.webhooks.register(
+                let webhook = try await Self.configWebhookNotified(
                     url: "http://hooks.example.test:\(port)/hook",
-                    events: [.configUpdated],
-                    secret: "sixteen-characters!",
-                    tenant: tenant.id
+                    tenant: tenant.id,
+                    api: harness.api
                 )
-                await harness.api.webhooks.emit(.configUpdated, tenant: tenant.id, data: ["x": 1])
                 let delivery = try #require(try await Self.finishedDelivery(of: webhook, in: harness.api))
                 #expect(delivery.status == .failed)
                 #expect(delivery.attempts == 1)
@@ -458,13 +457,11 @@ import Testing
             try await self.withReceiver { receiver, url in
                 let port = try #require(URLComponents(string: url)?.port)
                 // hooks.example.test has no DNS record: only the pinned address reaches the receiver.
-                let (webhook, _) = try await harness.api.webhooks.register(
+                let webhook = try await Self.configWebhookNotified(
                     url: "http://hooks.example.test:\(port)/hook",
-                    events: [.configUpdated],
-                    secret: "sixteen-characters!",
-                    tenant: tenant.id
+                    tenant: tenant.id,
+                    api: harness.api
                 )
-                await harness.api.webhooks.emit(.configUpdated, tenant: tenant.id, data: ["x": 1])
                 let received = try await receiver.waitFor(1)
                 #expect(received.count == 1)
                 #expect(received.first?.authority == "hooks.example.test:\(port)")
@@ -508,13 +505,7 @@ import Testing
         try await Harness.with(webhooks: Self.fastRetries) { harness in
             let tenant = try await harness.tenant("tidy")
             try await self.withReceiver { _, url in
-                let (webhook, _) = try await harness.api.webhooks.register(
-                    url: url,
-                    events: [.configUpdated],
-                    secret: "sixteen-characters!",
-                    tenant: tenant.id
-                )
-                await harness.api.webhooks.emit(.configUpdated, tenant: tenant.id, data: ["x": 1])
+                let webhook = try await Self.configWebhookNotified(url: url, tenant: tenant.id, api: harness.api)
                 #expect(try await Self.finishedDelivery(of: webhook, in: harness.api)?.status == .succeeded)
                 let job = await harness.api.provisioner.run(try await harness.api.provisioner.create(tenant: tenant.id))
                 #expect(job.status == .succeeded)
