@@ -114,29 +114,29 @@ public final class StorefrontService: StorefrontResponder {
     public func immediateResponse(to request: StorefrontRequest) -> StorefrontResponse? {
         guard request.method == "GET" || request.method == "HEAD",
             let host = request.normalizedHost ?? (try? HostName(normalizing: request.authority)),
-            let entry = self.directory.currentEntry(for: host.value)
+            let tenant = self.directory.currentTenant(for: host.value)
         else { return nil }
-        if entry.status == .suspended {
+        if tenant.status == .suspended {
             let key = CacheKey(
-                tenantID: entry.tenantID,
-                contentVersion: entry.contentVersion,
+                tenantID: tenant.id,
+                contentVersion: tenant.contentVersion,
                 route: Self.unavailableRoute
             )
             return self.cache.lookup(key).map { Self.unavailableResponse(from: $0, to: request) }
         }
-        guard entry.status == .active else { return nil }
+        guard tenant.status == .active else { return nil }
         let route = StorefrontRoute(path: request.path, query: request.query)
         guard
             let key = self.cacheKey(
                 for: route,
                 request: request,
-                tenantID: entry.tenantID,
-                version: entry.contentVersion
+                tenantID: tenant.id,
+                version: tenant.contentVersion
             ),
             let page = self.cache.lookup(key)
         else { return nil }
         var response = Self.response(from: page, to: request)
-        response.tenantID = entry.tenantID
+        response.tenantID = tenant.id
         response.cacheStatus = .hit
         return response
     }
@@ -219,7 +219,7 @@ public final class StorefrontService: StorefrontResponder {
             self.directory.forget(host.value)
             return .unknown
         }
-        self.directory.record(tenant, from: lookup, for: host.value)
+        self.directory.record(lookup, for: host.value)
         return .tenant(tenant)
     }
 

@@ -17,51 +17,37 @@ import TenantStore
 /// tenant that had not changed, and with 10,000 nearly every request did. Hosts that resolve to
 /// no tenant are never recorded, so hostile Host headers cannot grow the directory.
 final class TenantDirectory: Sendable {
-    /// What the synchronous path needs to know about a tenant.
-    struct Entry: Sendable {
-        var tenantID: UUID
-        var contentVersion: UInt64
-        var status: Tenant.Status
-        var lookup: HostLookup
-    }
-
     /// Where lookups are checked for changes.
     let store: any KeyValueStore
     /// Past this many hosts the directory starts over, which costs only `async` lookups.
     let capacity: Int
-    private let entries = Mutex<[String: Entry]>([:])
+    /// Lookups that found a tenant, by host.
+    private let lookups = Mutex<[String: HostLookup]>([:])
 
     init(store: any KeyValueStore, capacity: Int = 100_000) {
         self.store = store
         self.capacity = capacity
     }
 
-    /// The entry for `host` if nothing its lookup read has changed since.
-    func currentEntry(for host: String) -> Entry? {
-        guard let entry = self.entries.withLock({ $0[host] }), entry.lookup.isCurrent(in: self.store) else {
-            return nil
-        }
-        return entry
+    /// The tenant `host` resolved to, if nothing its lookup read has changed since.
+    func currentTenant(for host: String) -> Tenant? {
+        guard let lookup = self.lookups.withLock({ $0[host] }), lookup.isCurrent(in: self.store) else { return nil }
+        return lookup.tenant
     }
 
-    /// Records what `host` resolved to, for the lookup that found `tenant`.
-    func record(_ tenant: Tenant, from lookup: HostLookup, for host: String) {
-        let entry = Entry(
-            tenantID: tenant.id,
-            contentVersion: tenant.contentVersion,
-            status: tenant.status,
-            lookup: lookup
-        )
-        self.entries.withLock { entries in
-            if entries.count >= self.capacity, entries[host] == nil {
-                entries.removeAll(keepingCapacity: true)
+    /// Records what `host` resolved to; a lookup that found no tenant is not kept.
+    func record(_ lookup: HostLookup, for host: String) {
+        guard lookup.tenant != nil else { return }
+        self.lookups.withLock { lookups in
+            if lookups.count >= self.capacity, lookups[host] == nil {
+                lookups.removeAll(keepingCapacity: true)
             }
-            entries[host] = entry
+            lookups[host] = lookup
         }
     }
 
     /// Forgets `host`, when it no longer resolves to a tenant.
     func forget(_ host: String) {
-        _ = self.entries.withLock { $0.removeValue(forKey: host) }
+        _ = self.lookups.withLock { $0.removeValue(forKey: host) }
     }
 }
