@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import TenantStore
 
 #if canImport(Glibc)
 import Glibc
@@ -20,7 +21,7 @@ final class HeapTrimmer: Sendable {
 
     /// Starts trimming every `interval` on a thread of its own until ``stop()``.
     init(every interval: Duration, logger: Logger) {
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) * 1e-18
+        let seconds = interval.timeInterval
         let thread = Thread { [stopped] in
             while stopped.wait(timeout: .now() + seconds) == .timedOut {
                 Self.trim(logger: logger)

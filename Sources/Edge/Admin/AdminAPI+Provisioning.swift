@@ -71,7 +71,7 @@ extension AdminAPI {
             do {
                 let now = Date()
                 let jobs = try await self.provisioner.pruneFinished(
-                    before: now.addingTimeInterval(-Double(self.configuration.jobRetention.components.seconds))
+                    before: now.addingTimeInterval(-self.configuration.jobRetention.timeInterval)
                 )
                 let deliveries = try await self.webhooks.pruneHistory(now: now)
                 if jobs + deliveries > 0 {

@@ -102,7 +102,7 @@ final class Provisioner: Sendable {
             let elapsed = ContinuousClock.now - started
             job.steps[index].finishedAt = Date()
             job.steps[index].durationMilliseconds =
-                Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+                elapsed.milliseconds
             switch outcome {
             case .success(let detail):
                 job.steps[index].status = .succeeded

@@ -164,7 +164,7 @@ public final class WebhookDispatcher: Sendable {
     /// `now`; returns how many. Pending deliveries are kept however old.
     @discardableResult
     func pruneHistory(now: Date = Date()) async throws -> Int {
-        let cutoff = now.addingTimeInterval(-Self.seconds(self.configuration.deliveryRetention))
+        let cutoff = now.addingTimeInterval(-self.configuration.deliveryRetention.timeInterval)
         return try await EdgeRecordCodec.deleteAll(WebhookDelivery.self, prefix: Self.deliveryPrefix, in: self.store) {
             $0.status != .pending && $0.updatedAt < cutoff
         }
@@ -319,7 +319,7 @@ public final class WebhookDispatcher: Sendable {
                 delivery.nextAttemptAt = nil
             } else {
                 let delay = self.configuration.retryDelays[delivery.attempts - 1]
-                delivery.nextAttemptAt = Date().addingTimeInterval(Self.seconds(delay))
+                delivery.nextAttemptAt = Date().addingTimeInterval(delay.timeInterval)
             }
             batch.put(key, try EdgeRecordCodec.encode(delivery))
             if delivery.status != .pending {
@@ -392,7 +392,7 @@ public final class WebhookDispatcher: Sendable {
         do {
             let response = try await client.execute(
                 request,
-                timeout: .nanoseconds(Int64(Self.seconds(self.configuration.timeout) * 1e9))
+                timeout: .nanoseconds(Int64(self.configuration.timeout.timeInterval * 1e9))
             )
             // Drained so the connection can be reused; receivers have no say beyond their status.
             _ = try await response.body.collect(upTo: 64 * 1024)
@@ -419,10 +419,6 @@ public final class WebhookDispatcher: Sendable {
 
     private static func generateSecret() -> String {
         "whsec_" + SymmetricKey(size: .bits256).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// `edge/webhooks/platform/` or `edge/webhooks/<tenant id>/`.

@@ -1,4 +1,5 @@
 import Synchronization
+import TenantStore
 
 /// Token buckets per client key (an address, an API key): each key may spend `burst` requests
 /// at once and regains `ratePerSecond` tokens every second.
@@ -61,8 +62,7 @@ package final class RateLimiter: Sendable {
         return self.buckets.withLock { buckets in
             var bucket = buckets[key] ?? Bucket(tokens: burst, updated: now)
             let elapsed = now - bucket.updated
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            bucket.tokens = min(burst, bucket.tokens + max(0, seconds) * self.ratePerSecond)
+            bucket.tokens = min(burst, bucket.tokens + max(0, elapsed.timeInterval) * self.ratePerSecond)
             bucket.updated = now
             let allowed = bucket.tokens >= 1
             if allowed { bucket.tokens -= 1 }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TenantStore
 
 /// The access log: one line per response in the combined log format, followed by the tenant,
 /// the cache status and the duration.
@@ -151,7 +152,7 @@ public final class AccessLog: Sendable {
         cacheStatus: StorefrontResponse.CacheStatus,
         duration: Duration
     ) -> String {
-        let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        let milliseconds = duration.milliseconds
         return "\(client ?? "-") - - [\(time)] \"\(Self.escaped(method)) \(Self.escaped(target)) \(version)\" "
             + "\(status) \(bytes) \"\(Self.escaped(referer ?? "-"))\" \"\(Self.escaped(userAgent ?? "-"))\" "
             + "tenant=\(tenantID.map { $0.uuidString.lowercased() } ?? "-") cache=\(cacheStatus.rawValue) "

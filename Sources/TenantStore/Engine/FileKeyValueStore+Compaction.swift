@@ -260,9 +260,3 @@ private struct Sealed {
     var entries: [String: OrderedKeyIndex.Entry]
     var upToSeq: UInt64
 }
-
-extension Duration {
-    var milliseconds: Double {
-        Double(self.components.seconds) * 1000 + Double(self.components.attoseconds) / 1e15
-    }
-}
