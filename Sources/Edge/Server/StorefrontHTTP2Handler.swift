@@ -42,8 +42,8 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
 
     private var answerer: RequestAnswerer
     private let limits: StorefrontServer.Limits
-    private let connection: ConnectionContext
     private let logger: Logger
+    private var connection: ConnectionContext { self.answerer.connection }
     private var date = HTTPDate()
     private var streams: [HTTP2StreamID: Stream] = [:]
     /// Streams the protocol considers open, which shutdown waits for.
@@ -61,7 +61,6 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
     ) {
         self.answerer = RequestAnswerer(responder: responder, connection: connection)
         self.limits = limits
-        self.connection = connection
         self.logger = logger
     }
 

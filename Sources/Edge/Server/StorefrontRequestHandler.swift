@@ -38,8 +38,8 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
 
     private var answerer: RequestAnswerer
     private let limits: StorefrontServer.Limits
-    private let connection: ConnectionContext
     private let logger: Logger
+    private var connection: ConnectionContext { self.answerer.connection }
     private var state = State.idle
     private var quiescing = false
     /// When an idle connection (no request head in progress) is closed.
@@ -66,7 +66,6 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
     ) {
         self.answerer = RequestAnswerer(responder: responder, connection: connection)
         self.limits = limits
-        self.connection = connection
         self.logger = logger
     }
 
