@@ -47,14 +47,11 @@ enum EdgeRecordCodec {
         in store: any KeyValueStore
     ) async throws -> [Value] {
         var values: [Value] = []
-        var after: String?
-        repeat {
-            let page = try await store.scan(prefix: prefix, after: after, limit: 1000)
-            for entry in page.entries {
+        try await Self.forEachPage(under: prefix, in: store) { entries in
+            for entry in entries {
                 values.append(try Self.decode(Value.self, from: entry.value.bytes, key: entry.key))
             }
-            after = page.nextCursor
-        } while after != nil
+        }
         return values
     }
 
@@ -67,18 +64,28 @@ enum EdgeRecordCodec {
         where isExpired: (Value) -> Bool
     ) async throws -> Int {
         var deleted = 0
-        var after: String?
-        repeat {
-            let page = try await store.scan(prefix: prefix, after: after, limit: 1000)
+        try await Self.forEachPage(under: prefix, in: store) { entries in
             var batch = WriteBatch()
-            for entry in page.entries
-            where isExpired(try Self.decode(Value.self, from: entry.value.bytes, key: entry.key)) {
+            for entry in entries where isExpired(try Self.decode(Value.self, from: entry.value.bytes, key: entry.key)) {
                 batch.delete(entry.key)
                 deleted += 1
             }
             if !batch.isEmpty { try await store.batch(batch) }
+        }
+        return deleted
+    }
+
+    /// Calls `body` with the entries under `prefix`, a page of up to 1,000 at a time, in key order.
+    static func forEachPage(
+        under prefix: String,
+        in store: any KeyValueStore,
+        _ body: ([ScanEntry]) async throws -> Void
+    ) async throws {
+        var after: String?
+        repeat {
+            let page = try await store.scan(prefix: prefix, after: after, limit: 1000)
+            try await body(page.entries)
             after = page.nextCursor
         } while after != nil
-        return deleted
     }
 }

@@ -92,13 +92,11 @@ extension WebhookDispatcher {
     }
 
     func connection(to destination: Destination) async -> Connection {
-        if let literal = destination.literal {
-            return self.configuration.allowPrivateNetworks || Self.isPublic(literal)
-                ? .pinned(address: destination.host)
-                : .refused("\(destination.host) is not a public address")
-        }
         if let refusal = destination.refusal, !self.configuration.allowPrivateNetworks {
             return .refused(refusal)
+        }
+        if destination.literal != nil {
+            return .pinned(address: destination.host)
         }
         let address: String
         do {

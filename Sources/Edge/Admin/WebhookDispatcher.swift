@@ -137,15 +137,12 @@ public final class WebhookDispatcher: Sendable {
         var batch = WriteBatch()
         batch.delete(Self.webhookKey(webhook))
         let prefix = Self.deliveryPrefix + webhook.id.uuidString.lowercased() + "/"
-        var after: String?
-        repeat {
-            let page = try await self.store.scan(prefix: prefix, after: after, limit: 1000)
-            for entry in page.entries {
+        try await EdgeRecordCodec.forEachPage(under: prefix, in: self.store) { entries in
+            for entry in entries {
                 batch.delete(entry.key)
                 batch.delete(Self.pendingPrefix + entry.key.dropFirst(prefix.count))
             }
-            after = page.nextCursor
-        } while after != nil
+        }
         try await self.store.batch(batch)
     }
 
