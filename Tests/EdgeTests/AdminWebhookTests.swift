@@ -3,7 +3,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
+import Synchronization
 import TenantStore
 import Testing
 
@@ -339,7 +341,7 @@ import Testing
                 )
                 batch.put(
                     WebhookDispatcher.pendingPrefix + delivery.id.uuidString.lowercased(),
-                    try EdgeRecordCodec.encode(WebhookDispatcher.PendingDelivery(delivery, to: webhook))
+                    try EdgeRecordCodec.encode(WebhookDispatcher.PendingDelivery(id: delivery.id, to: webhook))
                 )
                 try await harness.store.batch(batch)
 
@@ -365,7 +367,8 @@ import Testing
         }
     }
 
-    /// A `config.updated` webhook of `tenant` at `url`, with one such event emitted to it.
+    /// A `config.updated` webhook of `tenant` at `url`, notified of one change to the tenant's
+    /// branding.
     static func configWebhookNotified(url: String, tenant: UUID, api: AdminAPI) async throws -> Webhook {
         let (webhook, _) = try await api.webhooks.register(
             url: url,
@@ -373,7 +376,9 @@ import Testing
             secret: "sixteen-characters!",
             tenant: tenant
         )
-        await api.webhooks.emit(.configUpdated, tenant: tenant, data: ["x": 1])
+        try await api.announcingConfigurationUpdate(tenant: tenant, section: .branding) {
+            try await api.data.configuration.set(.branding, to: ["companyName": "Notified"], tenant: tenant)
+        }
         return webhook
     }
 
@@ -489,6 +494,95 @@ import Testing
                 #expect(try await harness.api.webhooks.webhooks(tenant: tenant.id).isEmpty)
                 #expect(try await harness.api.webhooks.webhooks(tenant: bystander.id).map(\.id) == [kept.id])
                 #expect(try await Self.finishedDelivery(of: webhook, in: harness.api)?.status == .succeeded)
+            }
+        }
+    }
+
+    /// Forwards to a store and keeps every batch it is given.
+    final class BatchRecordingStore: KeyValueStore {
+        let inner: FileKeyValueStore
+        private let recorded = Mutex<[WriteBatch]>([])
+
+        init(_ inner: FileKeyValueStore) {
+            self.inner = inner
+        }
+
+        var batches: [WriteBatch] { self.recorded.withLock { $0 } }
+
+        nonisolated(nonsending) func get(_ key: String) async throws -> StoredValue? {
+            try await self.inner.get(key)
+        }
+
+        func version(of key: String) -> UInt64? {
+            self.inner.version(of: key)
+        }
+
+        func put(_ key: String, _ value: [UInt8]) async throws -> UInt64 {
+            try await self.inner.put(key, value)
+        }
+
+        func delete(_ key: String) async throws -> UInt64 {
+            try await self.inner.delete(key)
+        }
+
+        nonisolated(nonsending) func scan(prefix: String, after cursor: String?, limit: Int) async throws -> ScanPage {
+            try await self.inner.scan(prefix: prefix, after: cursor, limit: limit)
+        }
+
+        func batch(_ batch: WriteBatch) async throws -> UInt64 {
+            self.recorded.withLock { $0.append(batch) }
+            return try await self.inner.batch(batch)
+        }
+    }
+
+    @Test func anEventIsStoredInTheBatchOfItsChangeAndOnlyWhenItCommits() async throws {
+        try await Harness.with(webhooks: Self.fastRetries) { harness in
+            let store = BatchRecordingStore(harness.store)
+            let data = TenantData(store: store, platformDomain: "localhost")
+            let dispatcher = WebhookDispatcher(
+                store: store,
+                secrets: SecretBox(key: Harness.secretKey),
+                configuration: Self.fastRetries,
+                logger: Logger(label: "webhook-batch-tests") { _ in SwiftLogNoOpLogHandler() }
+            )
+            let tenant = try await data.tenants.create(companyName: "Atomic", subdomain: "atomic")
+            try await self.withReceiver { receiver, url in
+                _ = try await dispatcher.register(url: url, events: [.configUpdated], secret: nil, tenant: tenant.id)
+                let announced: @Sendable (Tenant, Any) -> any Encodable & Sendable = { tenant, _ in
+                    ["contentVersion": tenant.contentVersion]
+                }
+                let before = store.batches.count
+                await #expect(throws: TenantStoreError.self) {
+                    try await dispatcher.announcing(.configUpdated, tenant: tenant.id, data: announced) {
+                        try await data.configuration.set(
+                            .branding,
+                            to: ["companyName": "Stale"],
+                            tenant: tenant.id,
+                            ifContentVersion: tenant.contentVersion + 5
+                        )
+                    }
+                }
+                #expect(store.batches.count == before, "a stale write commits nothing, so announces nothing")
+
+                struct AfterCommit: Error {}
+                await #expect(throws: AfterCommit.self) {
+                    try await dispatcher.announcing(.configUpdated, tenant: tenant.id, data: announced) {
+                        try await data.configuration.set(.branding, to: ["companyName": "Fresh"], tenant: tenant.id)
+                        throw AfterCommit()
+                    }
+                }
+                let written = store.batches.dropFirst(before).map { $0.operations.map(\.key) }
+                #expect(written.count == 1, "the change and its deliveries are one batch: \(written)")
+                let keys = written.first ?? []
+                #expect(keys.contains { $0.hasPrefix("tenant/") })
+                #expect(keys.filter { $0.hasPrefix(WebhookDispatcher.deliveryPrefix) }.count == 1)
+                #expect(keys.filter { $0.hasPrefix(WebhookDispatcher.pendingPrefix) }.count == 1)
+
+                // A change that committed is announced even though something after it failed.
+                let received = try await receiver.waitFor(1)
+                #expect(
+                    received.map { $0.json["data"]?["contentVersion"] } == [.number(Double(tenant.contentVersion + 1))]
+                )
             }
         }
     }

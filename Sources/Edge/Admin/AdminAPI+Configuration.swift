@@ -23,16 +23,10 @@ extension AdminAPI {
         api.put("tenants/:id/config") { request, context in
             let id = try Self.tenantID(context, .write)
             let document = try await Self.decode(JSONValue.self, from: request, context: context)
-            let configuration = try await self.data.configuration.replace(
-                with: document,
-                tenant: id,
-                ifContentVersion: try Self.ifMatch(request)
-            )
-            await self.webhooks.emit(
-                .configUpdated,
-                tenant: id,
-                data: ConfigurationUpdated(contentVersion: configuration.contentVersion, section: nil)
-            )
+            let ifMatch = try Self.ifMatch(request)
+            let configuration = try await self.announcingConfigurationUpdate(tenant: id, section: nil) {
+                try await self.data.configuration.replace(with: document, tenant: id, ifContentVersion: ifMatch)
+            }
             return try Self.json(configuration.document, headers: [.eTag: Self.etag(configuration.contentVersion)])
         }
         api.get("tenants/:id/config/:key") { _, context in
@@ -48,19 +42,27 @@ extension AdminAPI {
             let id = try Self.tenantID(context, .write)
             let key = try Self.configurationKey(context)
             let section = try await Self.decode(JSONValue.self, from: request, context: context)
-            let contentVersion = try await self.data.configuration.set(
-                key,
-                to: section,
-                tenant: id,
-                ifContentVersion: try Self.ifMatch(request)
-            )
-            await self.webhooks.emit(
-                .configUpdated,
-                tenant: id,
-                data: ConfigurationUpdated(contentVersion: contentVersion, section: key.rawValue)
-            )
+            let ifMatch = try Self.ifMatch(request)
+            let contentVersion = try await self.announcingConfigurationUpdate(tenant: id, section: key) {
+                try await self.data.configuration.set(key, to: section, tenant: id, ifContentVersion: ifMatch)
+            }
             return try Self.json(section, headers: [.eTag: Self.etag(contentVersion)])
         }
+    }
+
+    /// Runs `change` announcing `config.updated` for `section` (`nil`: the whole document).
+    func announcingConfigurationUpdate<Result>(
+        tenant: UUID,
+        section: ConfigurationKey?,
+        _ change: () async throws -> Result
+    ) async throws -> Result {
+        try await self.webhooks.announcing(
+            .configUpdated,
+            tenant: tenant,
+            data: { tenant, _ in ConfigurationUpdated(contentVersion: tenant.contentVersion, section: section?.rawValue)
+            },
+            during: change
+        )
     }
 
     static func etag(_ contentVersion: UInt64) -> String {

@@ -136,12 +136,9 @@ extension AdminAPI {
                     throw Self.templateProblem(error, pointer: "/template")
                 }
             }
-            let tenant = try await self.data.drafts.deploy(tenant: body.tenantId)
-            await self.webhooks.emit(
-                .configUpdated,
-                tenant: tenant.id,
-                data: ConfigurationUpdated(contentVersion: tenant.contentVersion, section: nil)
-            )
+            let tenant = try await self.announcingConfigurationUpdate(tenant: body.tenantId, section: nil) {
+                try await self.data.drafts.deploy(tenant: body.tenantId)
+            }
             return try Self.json(Deployed(tenant: tenant, contentVersion: tenant.contentVersion))
         }
         api.get("provision/templates") { _, context in
@@ -205,10 +202,9 @@ extension AdminAPI {
         } catch {
             // Best effort: the caller needs the original error; a tenant this leaves behind is
             // listed like any other and can be deleted.
-            _ = try? await self.data.tenants.delete(id)
+            _ = try? await self.deleteTenant(id)
             throw error
         }
-        await self.webhooks.emit(.tenantCreated, tenant: id, data: created.tenant)
         let job = try await self.provisioner.create(tenant: id)
         var result = StoreProvisioning(
             jobId: job.id,

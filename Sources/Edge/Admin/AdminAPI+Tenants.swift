@@ -23,7 +23,6 @@ extension AdminAPI {
             try context.requirePrincipal().requirePlatformAdmin()
             let body = try await Self.decode(CreateTenant.self, from: request, context: context)
             let created = try await self.createTenant(body)
-            await self.webhooks.emit(.tenantCreated, tenant: created.tenant.id, data: created.tenant)
             return try Self.json(
                 created,
                 status: .created,
@@ -54,30 +53,43 @@ extension AdminAPI {
             if update.status != nil {
                 try context.requirePrincipal().requirePlatformAdmin()
             }
-            let tenant = try await self.data.tenants.update(id, update)
-            if update.status == .suspended {
-                await self.webhooks.emit(.tenantSuspended, tenant: id, data: tenant)
-            }
+            let tenant =
+                if update.status == .suspended {
+                    try await self.webhooks.announcing(.tenantSuspended, tenant: id) {
+                        try await self.data.tenants.update(id, update)
+                    }
+                } else {
+                    try await self.data.tenants.update(id, update)
+                }
             return try Self.json(tenant)
         }
         api.delete("tenants/:id") { _, context in
             try context.requirePrincipal().requirePlatformAdmin()
             let id = try Self.tenantID(context, .write)
-            let deleted = try await self.data.tenants.delete(id)
-            await self.webhooks.emit(.tenantDeleted, tenant: id, data: deleted)
-            try await self.webhooks.deleteRegistrations(tenant: id)
-            return try Self.json(deleted)
+            return try Self.json(try await self.deleteTenant(id))
         }
     }
 
-    /// Creates a tenant and its first API key.
+    /// Creates a tenant, announced as `tenant.created`, and its first API key.
     func createTenant(_ body: CreateTenant) async throws -> CreatedTenant {
-        let tenant = try await self.data.tenants.create(
-            companyName: body.companyName,
-            subdomain: body.subdomain,
-            customDomains: body.customDomains ?? []
-        )
+        let tenant = try await self.webhooks.announcing(.tenantCreated, tenant: nil) {
+            try await self.data.tenants.create(
+                companyName: body.companyName,
+                subdomain: body.subdomain,
+                customDomains: body.customDomains ?? []
+            )
+        }
         let key = try await self.data.apiKeys.create(name: "initial", tenant: tenant.id)
         return CreatedTenant(tenant: tenant, apiKey: key.plaintext)
+    }
+
+    /// Deletes a tenant, announced as `tenant.deleted` to its own webhooks too, then deletes
+    /// those webhooks (their deliveries of the event keep their destination).
+    func deleteTenant(_ id: UUID) async throws -> Tenant {
+        let deleted = try await self.webhooks.announcing(.tenantDeleted, tenant: id) {
+            try await self.data.tenants.delete(id)
+        }
+        try await self.webhooks.deleteRegistrations(tenant: id)
+        return deleted
     }
 }

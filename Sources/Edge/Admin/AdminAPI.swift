@@ -84,11 +84,19 @@ public struct AdminAPI: Sendable {
                 logger: logger
             )
         self.webhooks = webhooks
-        storefront.events.subscribe { event in
-            switch event {
-            case .orderCreated(let order, let tenant):
-                await webhooks.emit(.orderCreated, tenant: tenant, data: order)
-            }
+        storefront.events.announceOrders { tenant, place in
+            try await webhooks.announcing(
+                .orderCreated,
+                tenant: tenant,
+                data: { _, result in
+                    // An order's mutation returns the order it stores.
+                    guard let order = result as? Order else {
+                        throw AdminProblem(status: .internalServerError, detail: "the order to announce is missing")
+                    }
+                    return order
+                },
+                during: place
+            )
         }
     }
 

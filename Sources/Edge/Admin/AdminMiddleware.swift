@@ -63,7 +63,7 @@ struct AdminAuditMiddleware: RouterMiddleware {
         // other); any other ending is recorded on its own below.
         let pending = try self.audit.pending(self.event(request, context: context, outcome: .success))
         do {
-            let response = try await PendingAuditEvent.$current.withValue(pending) {
+            let response = try await pending.accompanying {
                 try await next(request, context)
             }
             try await self.record(request, context: context, status: response.status.code, committed: !pending.close())

@@ -43,7 +43,7 @@ final class Provisioner: Sendable {
     /// Runs the job's remaining steps in the background.
     func start(_ job: ProvisioningJob) {
         // The job outlives the request, whose audit event its changes must not take.
-        PendingAuditEvent.$current.withValue(nil) {
+        ChangeCompanion.withoutCompanions {
             Task { await self.run(job) }
         }
     }

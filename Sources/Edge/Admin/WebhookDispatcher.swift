@@ -178,32 +178,38 @@ public final class WebhookDispatcher: Sendable {
 
     // MARK: - Events
 
-    /// Stores one delivery of `event` per subscribed webhook (the tenant's and the platform's)
-    /// and starts sending them; returns once they are stored.
+    /// Runs `change` so that one delivery of `event` per subscribed webhook (the platform's, and
+    /// `tenant`'s unless it is `nil`, as for a tenant that does not exist yet) is stored in the
+    /// same batch as the change, then starts sending them. The event names the tenant the change
+    /// left.
     ///
-    /// Never throws: the change the event reports has already happened, so a failure here is
-    /// logged rather than turned into a failed request.
-    func emit(_ event: WebhookEvent, tenant: UUID?, data: some Encodable & Sendable) async {
-        do {
-            var scopes: [UUID?] = [nil]
-            if let tenant { scopes.append(tenant) }
-            var subscribers: [Webhook] = []
-            for scope in scopes {
-                subscribers += try await self.webhooks(tenant: scope).filter { $0.events.contains(event) }
-            }
-            guard !subscribers.isEmpty else { return }
+    /// `data` builds the event's `data` (by default the tenant) from the tenant as the change
+    /// leaves it and from what the change's store mutation returned (see ``ChangeCompanion``);
+    /// the change must be made in this dispatcher's store. A change that commits is announced
+    /// even when something after its commit fails; one that never commits is not; a crash after
+    /// the commit leaves the deliveries pending for ``resumePending()``.
+    func announcing<Result>(
+        _ event: WebhookEvent,
+        tenant: UUID?,
+        data: @escaping @Sendable (_ tenant: Tenant, _ result: Any) throws -> any Encodable & Sendable = { tenant, _ in
+            tenant
+        },
+        during change: () async throws -> Result
+    ) async throws -> Result {
+        var subscribers = try await self.webhooks(tenant: nil)
+        if let tenant {
+            subscribers += try await self.webhooks(tenant: tenant)
+        }
+        let deliveries = subscribers.filter { $0.events.contains(event) }.map { PendingDelivery(id: UUID(), to: $0) }
+        guard !deliveries.isEmpty else { return try await change() }
+        let companion = ChangeCompanion { changed, result in
             let now = Date()
-            let payload = String(
-                decoding: try AdminAPI.encoder.encode(Envelope(event: event, tenantId: tenant, time: now, data: data)),
-                as: UTF8.self
-            )
-            var batch = WriteBatch()
-            var deliveries: [PendingDelivery] = []
-            for webhook in subscribers {
+            let payload = try Self.payload(event, tenant: changed.id, time: now, data: try data(changed, result))
+            return try deliveries.flatMap { pending in
                 let delivery = WebhookDelivery(
-                    id: UUID(),
-                    webhookId: webhook.id,
-                    tenantId: tenant,
+                    id: pending.id,
+                    webhookId: pending.webhookId,
+                    tenantId: changed.id,
                     event: event,
                     payload: payload,
                     status: .pending,
@@ -212,21 +218,28 @@ public final class WebhookDispatcher: Sendable {
                     createdAt: now,
                     updatedAt: now
                 )
-                batch.put(Self.deliveryKey(delivery), try EdgeRecordCodec.encode(delivery))
-                let pending = PendingDelivery(delivery, to: webhook)
-                batch.put(Self.pendingKey(delivery.id), try EdgeRecordCodec.encode(pending))
-                deliveries.append(pending)
+                return [
+                    (key: Self.deliveryKey(delivery), value: try EdgeRecordCodec.encode(delivery)),
+                    (key: Self.pendingKey(pending.id), value: try EdgeRecordCodec.encode(pending)),
+                ]
             }
-            try await self.store.batch(batch)
-            for pending in deliveries {
-                self.start(pending)
-            }
-        } catch {
-            self.logger.error(
-                "webhook event not stored",
-                metadata: ["webhook.event": "\(event.rawValue)", "error.message": "\(error)"]
-            )
         }
+        defer {
+            if !companion.close() {
+                deliveries.forEach(self.start)
+            }
+        }
+        return try await companion.accompanying(change)
+    }
+
+    private static func payload(
+        _ event: WebhookEvent,
+        tenant: UUID,
+        time: Date,
+        data: some Encodable & Sendable
+    ) throws -> String {
+        let envelope = Envelope(event: event, tenantId: tenant, time: time, data: data)
+        return String(decoding: try AdminAPI.encoder.encode(envelope), as: UTF8.self)
     }
 
     /// Starts sending every delivery a previous process left pending; call once at start.
@@ -248,8 +261,8 @@ public final class WebhookDispatcher: Sendable {
         /// The webhook's sealed secret, for ``Webhook/sealingContext``.
         var sealedSecret: Data
 
-        init(_ delivery: WebhookDelivery, to webhook: Webhook) {
-            self.id = delivery.id
+        init(id: UUID, to webhook: Webhook) {
+            self.id = id
             self.webhookId = webhook.id
             self.url = webhook.url
             self.sealedSecret = webhook.sealedSecret

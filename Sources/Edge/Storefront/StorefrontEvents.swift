@@ -2,26 +2,25 @@ import Foundation
 import Synchronization
 import TenantStore
 
-/// What the storefront announces to the rest of the edge: for now, orders once they are stored.
+/// What the storefront announces to the rest of the edge: for now, orders, announced by whatever
+/// the admin plane commits together with the order (its webhook deliveries).
 ///
 /// The storefront cannot know the admin plane (which is built over it), so the admin API
 /// subscribes after both exist. One subscriber at a time; a later one replaces the earlier.
 final class StorefrontEvents: Sendable {
-    /// Something that happened on a tenant's storefront.
-    enum Event: Sendable {
-        /// A shopper's order was stored (announced once, not again for an idempotent replay).
-        case orderCreated(Order, tenant: UUID)
+    /// Runs an order's placement so that its announcement commits with it; returns the order.
+    typealias OrderAnnouncer = @Sendable (_ tenant: UUID, _ place: () async throws -> Order) async throws -> Order
+
+    private let orderAnnouncer = Mutex<OrderAnnouncer?>(nil)
+
+    func announceOrders(with announcer: @escaping OrderAnnouncer) {
+        self.orderAnnouncer.withLock { $0 = announcer }
     }
 
-    private let subscriber = Mutex<(@Sendable (Event) async -> Void)?>(nil)
-
-    func subscribe(_ handler: @escaping @Sendable (Event) async -> Void) {
-        self.subscriber.withLock { $0 = handler }
-    }
-
-    /// Hands `event` to the subscriber and returns once it has taken it.
-    func publish(_ event: Event) async {
-        guard let handler = self.subscriber.withLock({ $0 }) else { return }
-        await handler(event)
+    /// Places an order through the subscriber, or directly when there is none. An idempotent
+    /// replay places nothing, so it is not announced again.
+    func placing(tenant: UUID, _ place: () async throws -> Order) async throws -> Order {
+        guard let announcer = self.orderAnnouncer.withLock({ $0 }) else { return try await place() }
+        return try await announcer(tenant, place)
     }
 }

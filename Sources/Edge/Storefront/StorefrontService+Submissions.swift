@@ -95,9 +95,10 @@ extension StorefrontService {
         logger: Logger
     ) async -> StorefrontResponse {
         do {
-            let order = try await self.data.orders.place(request, tenant: tenant.id)
+            let order = try await self.events.placing(tenant: tenant.id) {
+                try await self.data.orders.place(request, tenant: tenant.id)
+            }
             logger.info("order placed", metadata: ["order.id": "\(order.id)", "order.items": "\(order.items.count)"])
-            await self.events.publish(.orderCreated(order, tenant: tenant.id))
             return try await self.created(order, tenant: tenant, page: page)
         } catch {
             return Self.failure(error, logger: logger)

@@ -78,20 +78,12 @@ extension RecordStore {
                 return (result, mutation.tenant)
             }
             mutation.require(tenantKey, .version(current.version))
-            let audit = PendingAuditEvent.current.flatMap { $0.take() ? $0 : nil }
             do {
-                if let audit {
-                    try mutation.put(AuditLog.key(of: audit.event), audit.event)
-                }
-                try await self.store.batch(mutation.batch)
+                try await self.commit(mutation.batch, leaving: mutation.tenant, result: result)
                 return (result, mutation.tenant)
             } catch let error as TenantStoreError where error.code == .preconditionFailed {
-                audit?.giveBack()
                 try await self.throwIfTaken(mutation.claims)
                 try await Self.backOff(attempt: attempt)
-            } catch {
-                audit?.giveBack()
-                throw error
             }
         }
         throw TenantStoreError.conflict(

@@ -33,7 +33,7 @@ extension TenantRepository {
             batch.put(tenantKey, try RecordCodec.encode(deleted))
             batch.require(tenantKey, .version(current.version))
             do {
-                try await self.records.store.batch(batch)
+                try await self.records.commit(batch, leaving: deleted)
             } catch let error as TenantStoreError where error.code == .preconditionFailed {
                 try await RecordStore.backOff(attempt: attempt)
                 continue

@@ -42,7 +42,7 @@ public struct TenantRepository: Sendable {
         }
         for attempt in 0..<RecordStore.maximumAttempts {
             do {
-                try await self.records.store.batch(mutation.batch)
+                try await self.records.commit(mutation.batch, leaving: tenant)
                 return tenant
             } catch let error as TenantStoreError where error.code == .preconditionFailed {
                 // Nothing claimed is present: an owner released it between the check and our read.

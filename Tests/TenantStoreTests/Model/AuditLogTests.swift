@@ -39,10 +39,9 @@ extension ModelTests {
             try await withTenantData { data, _ in
                 let tenant = try await data.tenants.create(companyName: "Acme", subdomain: "acme").id
                 let version = try await data.configuration.configuration(tenant: tenant).contentVersion
-                let pending = try data.audit.pending(
-                    AuditEvent(actor: "a", action: "PUT config", target: "t", tenantId: tenant)
-                )
-                try await PendingAuditEvent.$current.withValue(pending) {
+                let event = AuditEvent(actor: "a", action: "PUT config", target: "t", tenantId: tenant)
+                let pending = try data.audit.pending(event)
+                try await pending.accompanying {
                     // A stale write fails: its batch gives the event back.
                     await #expect(throws: TenantStoreError.self) {
                         try await data.configuration.set(
@@ -57,15 +56,15 @@ extension ModelTests {
                     // Only the first change carries it.
                     try await data.configuration.set(.branding, to: ["companyName": "Newer"], tenant: tenant)
                 }
-                #expect(try await data.audit.events(tenant: tenant).items == [pending.event])
+                #expect(try await data.audit.events(tenant: tenant).items == [event])
                 #expect(!pending.close())
 
                 let unused = try data.audit.pending(AuditEvent(actor: "a", action: "x", target: "t", tenantId: tenant))
                 #expect(unused.close())
-                try await PendingAuditEvent.$current.withValue(unused) {
+                try await unused.accompanying {
                     try await data.configuration.set(.branding, to: ["companyName": "After"], tenant: tenant)
                 }
-                #expect(try await data.audit.events(tenant: tenant).items == [pending.event])
+                #expect(try await data.audit.events(tenant: tenant).items == [event])
             }
         }
 

@@ -1,0 +1,77 @@
+import Synchronization
+
+/// Records that describe a change still being made — its audit event, the webhook deliveries
+/// that announce it — committed in the same batch as the change.
+///
+/// A change and the records about it then become durable with one sync, and a crash cannot keep
+/// the change while losing them. Run the change inside ``accompanying(_:)``: the first batch
+/// that creates, changes or deletes a tenant for the task takes every companion the task
+/// carries, building its records from the tenant as that batch leaves it and from what the
+/// change's mutation returned. A batch that fails gives its companions back for the next one.
+/// Work that outlives the change (a task it starts) runs in ``withoutCompanions(_:)``.
+public final class ChangeCompanion: Sendable {
+    /// Builds the records from the tenant as the committing batch leaves it and the value the
+    /// change's mutation returned (`()` for a creation or deletion).
+    public typealias Records = @Sendable (_ tenant: Tenant, _ result: Any) throws -> [(key: String, value: [UInt8])]
+
+    @TaskLocal static var current: [ChangeCompanion] = []
+
+    private let records: Records
+    private let taken = Atomic<Bool>(false)
+
+    public init(records: @escaping Records) {
+        self.records = records
+    }
+
+    /// Runs `change` with this companion added to the task's.
+    public func accompanying<Result>(_ change: () async throws -> Result) async rethrows -> Result {
+        try await Self.$current.withValue(Self.current + [self], operation: change)
+    }
+
+    /// Runs `work` without the task's companions, so nothing it starts can take them.
+    public static func withoutCompanions<Result>(_ work: () throws -> Result) rethrows -> Result {
+        try Self.$current.withValue([], operation: work)
+    }
+
+    /// Ends the change: no later batch may take this companion. `true` when none has, so its
+    /// records were never committed; `false` when a committed batch holds them.
+    public func close() -> Bool {
+        self.take()
+    }
+
+    /// Claims the companion for one batch; `false` when another batch has it.
+    func take() -> Bool {
+        self.taken.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// Releases the companion after the batch that took it failed.
+    func giveBack() {
+        self.taken.store(false, ordering: .releasing)
+    }
+
+    func append(to batch: inout WriteBatch, tenant: Tenant, result: Any) throws {
+        for record in try self.records(tenant, result) {
+            batch.put(record.key, record.value)
+        }
+    }
+}
+
+extension RecordStore {
+    /// Commits `batch`, which leaves `tenant` as given, with the records of every companion of
+    /// the current task that no earlier batch took.
+    func commit(_ batch: WriteBatch, leaving tenant: Tenant, result: Any = ()) async throws {
+        let companions = ChangeCompanion.current.filter { $0.take() }
+        do {
+            var batch = batch
+            for companion in companions {
+                try companion.append(to: &batch, tenant: tenant, result: result)
+            }
+            try await self.store.batch(batch)
+        } catch {
+            for companion in companions {
+                companion.giveBack()
+            }
+            throw error
+        }
+    }
+}
