@@ -290,6 +290,30 @@ import Testing
         }
     }
 
+    @Test func registrationsRacingForTheLastPlaceGetOneOfThem() async throws {
+        try await Harness.with(webhooks: Self.fastRetries) { harness in
+            let tenant = try await harness.tenant("crowded")
+            let webhooks = harness.api.webhooks
+            let url = "https://hooks.example.test/in"
+            for _ in 1..<WebhookDispatcher.maximumWebhooksPerScope {
+                _ = try await webhooks.register(url: url, events: [.orderCreated], secret: nil, tenant: tenant.id)
+            }
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        (try? await webhooks.register(url: url, events: [.orderCreated], secret: nil, tenant: tenant.id))
+                            != nil
+                    }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 1)
+            #expect(try await webhooks.webhooks(tenant: tenant.id).count == WebhookDispatcher.maximumWebhooksPerScope)
+            // Another scope is not affected.
+            _ = try await webhooks.register(url: url, events: [.orderCreated], secret: nil, tenant: nil)
+        }
+    }
+
     @Test func deliveryGivesUpAfterTheLastAttempt() async throws {
         try await Harness.with(
             webhooks: WebhookDispatcher.Configuration(

@@ -57,11 +57,15 @@ public final class WebhookDispatcher: Sendable {
     }
 
     static let webhookPrefix = "edge/webhooks/"
+    /// One key per scope that has had a webhook, rewritten by every registration to it.
+    static let scopeMarkerPrefix = "edge/webhook-scopes/"
     static let deliveryPrefix = "edge/webhook-deliveries/"
     /// One key per delivery still to attempt, so a restart finds them without reading every delivery.
     static let pendingPrefix = "edge/webhook-pending/"
     /// The most webhooks the platform, or one tenant, may register.
     static let maximumWebhooksPerScope = 20
+    /// Registrations that lost a race for their scope count again this often before giving up.
+    static let registrationAttempts = 16
 
     let store: any KeyValueStore
     let secrets: SecretBox?
@@ -100,9 +104,6 @@ public final class WebhookDispatcher: Sendable {
                 detail: "no secret key is configured, so webhook secrets cannot be stored"
             )
         }
-        guard try await self.webhooks(tenant: tenant).count < Self.maximumWebhooksPerScope else {
-            throw AdminProblem.conflict("at most \(Self.maximumWebhooksPerScope) webhooks may be registered here")
-        }
         let generated = secret == nil ? Self.generateSecret() : nil
         var webhook = Webhook(
             id: UUID(),
@@ -115,8 +116,27 @@ public final class WebhookDispatcher: Sendable {
         webhook.sealedSecret = Data(
             try secrets.seal(Array((secret ?? generated ?? "").utf8), context: webhook.sealingContext)
         )
-        try await self.store.put(Self.webhookKey(webhook), try EdgeRecordCodec.encode(webhook))
-        return (webhook, generated)
+        // Every registration rewrites its scope's marker on the condition that it is still the
+        // version read before counting, so two registrations racing for the last place cannot
+        // both take it: the loser counts again.
+        let marker = Self.scopeMarkerKey(tenant)
+        for _ in 0..<Self.registrationAttempts {
+            let markerVersion = try await self.store.get(marker)?.version
+            guard try await self.webhooks(tenant: tenant).count < Self.maximumWebhooksPerScope else {
+                throw AdminProblem.conflict("at most \(Self.maximumWebhooksPerScope) webhooks may be registered here")
+            }
+            var batch = WriteBatch()
+            batch.require(marker, markerVersion.map { .version($0) } ?? .absent)
+            batch.put(marker, [])
+            batch.put(Self.webhookKey(webhook), try EdgeRecordCodec.encode(webhook))
+            do {
+                try await self.store.batch(batch)
+                return (webhook, generated)
+            } catch let error as TenantStoreError where error.code == .preconditionFailed {
+                continue
+            }
+        }
+        throw AdminProblem.conflict("webhooks are being registered here concurrently; try again")
     }
 
     /// The platform's webhooks (`tenant == nil`) or one tenant's, oldest first.
@@ -150,10 +170,10 @@ public final class WebhookDispatcher: Sendable {
     /// so the `tenant.deleted` event still reaches the tenant's own receivers.
     func deleteRegistrations(tenant: UUID) async throws {
         var batch = WriteBatch()
+        batch.delete(Self.scopeMarkerKey(tenant))
         for webhook in try await self.webhooks(tenant: tenant) {
             batch.delete(Self.webhookKey(webhook))
         }
-        guard !batch.isEmpty else { return }
         try await self.store.batch(batch)
     }
 
@@ -433,7 +453,15 @@ public final class WebhookDispatcher: Sendable {
 
     /// `edge/webhooks/platform/` or `edge/webhooks/<tenant id>/`.
     private static func scopePrefix(_ tenant: UUID?) -> String {
-        Self.webhookPrefix + (tenant?.uuidString.lowercased() ?? "platform") + "/"
+        Self.webhookPrefix + Self.scopeName(tenant) + "/"
+    }
+
+    private static func scopeMarkerKey(_ tenant: UUID?) -> String {
+        Self.scopeMarkerPrefix + Self.scopeName(tenant)
+    }
+
+    private static func scopeName(_ tenant: UUID?) -> String {
+        tenant?.uuidString.lowercased() ?? "platform"
     }
 
     private static func webhookKey(_ webhook: Webhook) -> String {
