@@ -23,12 +23,15 @@ import Testing
         allowPrivateNetworks: true
     )
 
-    /// ``fastRetries`` with every host name resolving to 127.0.0.1, as a DNS answer pointing a
-    /// public-looking name at this machine would.
-    static func resolvingToLoopback(allowPrivateNetworks: Bool) -> WebhookDispatcher.Configuration {
+    /// ``fastRetries`` with every host name resolving to `addresses` (by default 127.0.0.1), as a
+    /// DNS answer pointing a public-looking name at this machine would.
+    static func resolvingToLoopback(
+        allowPrivateNetworks: Bool,
+        addresses: [String] = ["127.0.0.1"]
+    ) -> WebhookDispatcher.Configuration {
         var configuration = Self.fastRetries
         configuration.allowPrivateNetworks = allowPrivateNetworks
-        configuration.resolve = { _, port in try SocketAddress(ipAddress: "127.0.0.1", port: port) }
+        configuration.resolve = { _ in addresses }
         return configuration
     }
 
@@ -488,6 +491,41 @@ import Testing
                     #expect(await receiver.received.isEmpty)
                 }
             }
+        }
+    }
+
+    @Test func anAttemptTriesTheNextAddressWhenOneCannotBeReached() async throws {
+        // Nothing listens on 127.0.0.2, so its connection is refused; the receiver is on 127.0.0.1.
+        let configuration = Self.resolvingToLoopback(allowPrivateNetworks: true, addresses: ["127.0.0.2", "127.0.0.1"])
+        try await Harness.with(webhooks: configuration) { harness in
+            let tenant = try await harness.tenant("fallback")
+            try await self.withReceiver { receiver, url in
+                let port = try #require(URLComponents(string: url)?.port)
+                let webhook = try await Self.configWebhookNotified(
+                    url: "http://hooks.example.test:\(port)/hook",
+                    tenant: tenant.id,
+                    api: harness.api
+                )
+                let delivery = try #require(try await Self.finishedDelivery(of: webhook, in: harness.api))
+                #expect(delivery.status == .succeeded, "\(delivery.lastError ?? "")")
+                #expect(delivery.attempts == 1)
+                #expect(try await receiver.waitFor(1).count == 1)
+            }
+        }
+    }
+
+    @Test func aNameWithPublicAndPrivateAddressesIsReachedAtThePublicOnes() async throws {
+        let configuration = Self.resolvingToLoopback(
+            allowPrivateNetworks: false,
+            addresses: ["10.0.0.7", "2606:4700::1", "127.0.0.1", "8.8.8.8"]
+        )
+        try await Harness.with(webhooks: configuration) { harness in
+            let destination = try #require(WebhookDispatcher.Destination(url: "https://hooks.example.test/in"))
+            guard case .pinned(let addresses) = await harness.api.webhooks.connection(to: destination) else {
+                Issue.record("the destination was not pinned")
+                return
+            }
+            #expect(addresses == ["2606:4700::1", "8.8.8.8"])
         }
     }
 

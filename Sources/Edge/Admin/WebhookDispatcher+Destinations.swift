@@ -40,12 +40,10 @@ extension WebhookDispatcher {
         return !Self.nonPublicNetworks.contains { $0.contains(address) }
     }
 
-    /// Resolves a host name with the system resolver, on NIO's thread pool because
-    /// `getaddrinfo` blocks.
-    static func systemResolve(host: String, port: Int) async throws -> SocketAddress {
-        try await NIOThreadPool.singleton.runIfActive {
-            try SocketAddress.makeAddressResolvingHost(host, port: port)
-        }
+    /// Every address the system resolver has for `host` (none when it does not resolve), on
+    /// NIO's thread pool because `getaddrinfo` blocks.
+    static func systemResolve(host: String) async -> [String] {
+        (try? await NIOThreadPool.singleton.runIfActive { Host(name: host).addresses }) ?? []
     }
 
     /// A receiver URL taken apart: its host without IPv6 brackets and its port.
@@ -83,8 +81,9 @@ extension WebhookDispatcher {
 
     /// What one attempt connects to, or why it may not.
     enum Connection {
-        /// The address checked, as text, for `HTTPClient.Configuration.dnsOverride`.
-        case pinned(address: String)
+        /// The addresses checked, in the resolver's order of preference, as text for
+        /// `HTTPClient.Configuration.dnsOverride`.
+        case pinned(addresses: [String])
         /// The destination is not public: retrying will not change that.
         case refused(String)
         /// The name did not resolve now; a later attempt may.
@@ -96,20 +95,31 @@ extension WebhookDispatcher {
             return .refused(refusal)
         }
         if destination.literal != nil {
-            return .pinned(address: destination.host)
+            return .pinned(addresses: [destination.host])
         }
-        let address: String
-        do {
-            guard
-                let resolved = try await self.configuration.resolve(destination.host, destination.port).ipAddress
-            else { return .unresolved("\(destination.host) did not resolve to an IP address") }
-            address = resolved
-        } catch {
-            return .unresolved("\(destination.host) did not resolve: \(error)")
+        let resolved = await self.configuration.resolve(destination.host)
+        guard !resolved.isEmpty else { return .unresolved("\(destination.host) did not resolve") }
+        // A name with public and private addresses is reached at its public ones only.
+        let allowed = resolved.filter {
+            self.configuration.allowPrivateNetworks || IPNetwork.addressBytes($0).map(Self.isPublic) == true
         }
-        guard self.configuration.allowPrivateNetworks || IPNetwork.addressBytes(address).map(Self.isPublic) == true
-        else { return .refused("\(destination.host) resolves to \(address), which is not a public address") }
-        return .pinned(address: address)
+        guard !allowed.isEmpty else {
+            return .refused(
+                "\(destination.host) resolves to \(resolved.joined(separator: ", ")), which is not a public address"
+            )
+        }
+        return .pinned(addresses: allowed)
+    }
+
+    /// Whether `error` says no connection was made, so the request never left.
+    static func isConnectionFailure(_ error: any Error) -> Bool {
+        if error is NIOConnectionError || (error as? HTTPClientError) == .connectTimeout { return true }
+        if case .connectTimeout = error as? ChannelError { return true }
+        // These come only from `connect`; a connection that breaks later fails otherwise.
+        if let error = error as? IOError {
+            return [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(error.errnoCode)
+        }
+        return false
     }
 
     /// A client that connects `host` to `address` only and follows no redirect; one per attempt,
@@ -120,6 +130,9 @@ extension WebhookDispatcher {
             timeout: .init(connect: .seconds(5))
         )
         configuration.dnsOverride = [host: address]
+        // A refused connection fails the attempt at once, for the next address or the next
+        // attempt, instead of being retried until the attempt's timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 }

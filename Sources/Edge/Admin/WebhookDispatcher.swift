@@ -37,8 +37,8 @@ public final class WebhookDispatcher: Sendable {
         public var allowPrivateNetworks: Bool
         /// How long a finished delivery stays visible before ``pruneHistory(now:)`` removes it.
         public var deliveryRetention: Duration
-        /// Resolves a receiver's host name to the one address an attempt connects to.
-        var resolve: @Sendable (_ host: String, _ port: Int) async throws -> SocketAddress
+        /// Resolves a receiver's host name to the addresses an attempt may connect to, as text.
+        var resolve: @Sendable (_ host: String) async -> [String]
 
         /// Six attempts over about half a minute: 1 s, 2 s, 4 s, 8 s, 16 s apart; public
         /// receivers only; finished deliveries kept for a week.
@@ -376,6 +376,8 @@ public final class WebhookDispatcher: Sendable {
         var error: String?
         /// No later attempt can do better: the delivery fails now.
         var final = false
+        /// No connection was made, so nothing was sent.
+        var unreachable = false
     }
 
     private func attempt(_ delivery: WebhookDelivery, as pending: PendingDelivery) async -> Outcome {
@@ -391,16 +393,26 @@ public final class WebhookDispatcher: Sendable {
         guard let destination = Destination(url: pending.url) else {
             return Outcome(succeeded: false, error: "\(pending.url) is not an http or https URL", final: true)
         }
-        let address: String
+        let addresses: [String]
         switch await self.connection(to: destination) {
-        case .pinned(let pinned): address = pinned
+        case .pinned(let pinned): addresses = pinned
         case .refused(let reason): return Outcome(succeeded: false, error: "refused: \(reason)", final: true)
         case .unresolved(let reason): return Outcome(succeeded: false, error: reason)
         }
-        let client = self.pinnedClient(host: destination.host, address: address)
-        let outcome = await self.send(delivery, secret: secret, url: pending.url, with: client)
-        try? await client.shutdown()
-        return outcome
+        // The next address only when this one could not be reached: once connected, the
+        // receiver may have the request, and only a later attempt may send it again.
+        var unreachable: [String] = []
+        for address in addresses {
+            let client = self.pinnedClient(host: destination.host, address: address)
+            let outcome = await self.send(delivery, secret: secret, url: pending.url, with: client)
+            try? await client.shutdown()
+            guard outcome.unreachable else { return outcome }
+            unreachable.append("\(address): \(outcome.error ?? "unreachable")")
+        }
+        return Outcome(
+            succeeded: false,
+            error: "no address of \(destination.host) answered (\(unreachable.joined(separator: "; ")))"
+        )
     }
 
     private func send(
@@ -433,7 +445,7 @@ public final class WebhookDispatcher: Sendable {
                 error: (200..<300).contains(code) ? nil : "the receiver answered \(code)"
             )
         } catch {
-            return Outcome(succeeded: false, error: "\(error)")
+            return Outcome(succeeded: false, error: "\(error)", unreachable: Self.isConnectionFailure(error))
         }
     }
 
