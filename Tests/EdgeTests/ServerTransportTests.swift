@@ -63,12 +63,17 @@ private struct HTTP2Request {
     var body: [String] = []
     /// Whether the last frame sent ends the stream; otherwise the client waits for the server.
     var endsStream = true
+    /// Sent after the body, ending the stream.
+    var trailers: HPACKHeaders?
+    /// The whole header block as given, instead of one built from the fields above.
+    var block: HPACKHeaders?
 
     var headerBlock: HPACKHeaders {
-        HPACKHeaders(
-            [(":method", self.method), (":scheme", "https"), (":path", self.path), (":authority", self.authority)]
-                + self.headers
-        )
+        self.block
+            ?? HPACKHeaders(
+                [(":method", self.method), (":scheme", "https"), (":path", self.path), (":authority", self.authority)]
+                    + self.headers
+            )
     }
 }
 
@@ -167,9 +172,10 @@ private struct ServerFixture {
     ///
     /// Frames rather than the HTTP/1 client codec, so the test sees exactly what the server
     /// sent; the client's `NIOHTTP2Handler` validates it (lowercase names, no connection-specific
-    /// fields, `content-length` matching the DATA).
-    func http2(_ requests: [HTTP2Request]) async throws -> [HTTP2Response] {
-        try await self.withHTTP2Connection { multiplexer in
+    /// fields, `content-length` matching the DATA) unless `validating` is off, which lets it send
+    /// malformed header blocks.
+    func http2(_ requests: [HTTP2Request], validating: Bool = true) async throws -> [HTTP2Response] {
+        try await self.withHTTP2Connection(validating: validating) { multiplexer in
             try await withThrowingTaskGroup(of: (Int, HTTP2Response).self) { group in
                 for (index, request) in requests.enumerated() {
                     group.addTask { (index, try await Self.send(request, on: multiplexer)) }
@@ -187,18 +193,22 @@ private struct ServerFixture {
 
     /// Runs `body` with the stream multiplexer of a new HTTP/2 connection, closed afterwards.
     func withHTTP2Connection<Result: Sendable>(
+        validating: Bool = true,
         _ body: (HTTP2Multiplexer) async throws -> Result
     ) async throws -> Result {
         let tls = try self.tlsContext(alpn: ["h2"])
+        var configuration = NIOHTTP2Handler.Configuration()
+        configuration.connection.headerBlockValidation = validating ? .enabled : .disabled
         let (connection, multiplexer) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: self.server.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         NIOSSLClientHandler(context: tls, serverHostname: "acme.localhost")
                     )
-                    let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(mode: .client) {
-                        stream in stream.eventLoop.makeSucceededFuture(stream)
-                    }
+                    let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
+                        mode: .client,
+                        configuration: configuration
+                    ) { stream in stream.eventLoop.makeSucceededFuture(stream) }
                     return (channel, multiplexer)
                 }
             }
@@ -220,15 +230,18 @@ private struct ServerFixture {
             do {
                 let headers = HTTP2Frame.FramePayload.Headers(
                     headers: request.headerBlock,
-                    endStream: request.endsStream && request.body.isEmpty
+                    endStream: request.endsStream && request.body.isEmpty && request.trailers == nil
                 )
                 try await outbound.write(.headers(headers))
                 for (index, chunk) in request.body.enumerated() {
                     let data = HTTP2Frame.FramePayload.Data(
                         data: .byteBuffer(ByteBuffer(string: chunk)),
-                        endStream: request.endsStream && index == request.body.count - 1
+                        endStream: request.endsStream && index == request.body.count - 1 && request.trailers == nil
                     )
                     try await outbound.write(.data(data))
+                }
+                if let trailers = request.trailers {
+                    try await outbound.write(.headers(.init(headers: trailers, endStream: true)))
                 }
             } catch {
                 // The server may answer and reset the stream before the request is sent whole.
@@ -655,6 +668,70 @@ struct ServerTransportTests {
             #expect(!response.headers.contains(name: name))
         }
         #expect(response.headers.map(\.name).allSatisfy { $0 == $0.lowercased() })
+    }
+
+    @Test func http2MalformedRequestsAreResetAndTheConnectionGoesOn() async throws {
+        let fixture = try await ServerFixture.start()
+        let pseudo = [(":method", "GET"), (":scheme", "https"), (":path", "/page"), (":authority", "acme.localhost")]
+        let malformed: [[(String, String)]] = [
+            pseudo + [("X-Upper", "text/html")],
+            pseudo + [("connection", "keep-alive")],
+            pseudo + [("transfer-encoding", "chunked")],
+            pseudo + [("te", "gzip")],
+            pseudo + [("x-test", "a\r\nInjected: yes")],
+            pseudo + [("bad name", "x")],
+            pseudo + [(":path", "/again")],
+            pseudo + [(":protocol", "websocket")],
+            pseudo + [(":status", "200")],
+            [(":method", "GET"), (":scheme", "https"), ("x-test", "1"), (":path", "/page")],
+            [(":method", "GET"), (":path", "/page"), (":authority", "acme.localhost")],
+            [(":scheme", "https"), (":path", "/page"), (":authority", "acme.localhost")],
+            [(":method", "GET"), (":scheme", "https"), (":path", ""), (":authority", "acme.localhost")],
+            [(":method", "GET"), (":scheme", "https"), (":path", "/a b"), (":authority", "acme.localhost")],
+            [(":method", "CONNECT"), (":scheme", "https"), (":path", "/"), (":authority", "acme.localhost")],
+        ]
+        var requests = malformed.map { HTTP2Request(path: "-", block: HPACKHeaders($0)) }
+        requests += [
+            HTTP2Request(path: "-", block: HPACKHeaders(pseudo + [("te", "trailers"), ("x-test", "fine")])),
+            HTTP2Request(path: "-", block: HPACKHeaders([(":method", "CONNECT"), (":authority", "acme.localhost")])),
+            HTTP2Request(
+                method: "POST",
+                path: "/trailed",
+                body: ["x"],
+                trailers: HPACKHeaders([("x-checksum", "1")])
+            ),
+            HTTP2Request(method: "POST", path: "/bad-trailers", body: ["x"], trailers: HPACKHeaders([(":path", "/")])),
+        ]
+        let responses = try await fixture.http2(requests, validating: false)
+        await fixture.stop()
+        for (index, response) in responses.prefix(malformed.count).enumerated() {
+            #expect(response.reset == .protocolError, "\(malformed[index])")
+            #expect(response.status == nil, "\(malformed[index])")
+        }
+        let (wellFormed, connect, trailed, badTrailers) = (
+            responses[malformed.count], responses[malformed.count + 1], responses[malformed.count + 2],
+            responses[malformed.count + 3]
+        )
+        #expect(wellFormed.status == "200")
+        #expect(wellFormed.body.hasPrefix("GET acme.localhost /page - body=0 x-test=fine"))
+        // A well-formed CONNECT is answered: this server does not tunnel.
+        #expect(connect.status == "400")
+        #expect(trailed.status == "200")
+        #expect(trailed.body.hasPrefix("POST acme.localhost /trailed - body=1"))
+        #expect(badTrailers.reset == .protocolError)
+        #expect(badTrailers.status == nil)
+    }
+
+    @Test func http2ResponsesLeaveOutFieldsThatAreNotWellFormed() async throws {
+        let fixture = try await ServerFixture.start()
+        let responses = try await fixture.http2([HTTP2Request(path: "/split")])
+        await fixture.stop()
+        let response = try #require(responses.first)
+        #expect(response.status == "200")
+        #expect(response.reset == nil)
+        #expect(response.headers.first(name: "x-fine") == "yes")
+        #expect(!response.headers.contains(name: "x-split"))
+        #expect(!response.headers.contains(name: "injected"))
     }
 
     @Test func http2ShutdownFinishesStreamsInFlight() async throws {

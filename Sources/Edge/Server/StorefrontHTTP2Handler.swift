@@ -21,8 +21,9 @@ import NIOHTTP2
 /// `content-length` and HSTS fields; `HEAD` gets the `GET` response's fields without its body.
 /// A request the server refuses before reading it whole is answered and then reset with
 /// `NO_ERROR`, which tells the client to stop sending (RFC 9113 §8.1); trailers that do not end
-/// the stream reset it with `PROTOCOL_ERROR`. Protocol errors are `NIOHTTP2Handler`'s: it resets
-/// the stream or sends `GOAWAY`.
+/// the stream reset it with `PROTOCOL_ERROR`, and so does a malformed header block
+/// (``HTTP2RequestHead``). Other protocol errors are `NIOHTTP2Handler`'s: it resets the stream or
+/// sends `GOAWAY`.
 ///
 /// Without the multiplexer, flow control of request bodies is this handler's: every DATA byte
 /// read is returned to the connection's and the stream's windows at once (bodies are bounded by
@@ -72,6 +73,12 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
             self.receiveHead(headers, stream: id, context: context)
         case (.headers(let trailers), .receiving(let request)):
             // Trailers end the request; nothing here reads them.
+            do {
+                try HTTP2RequestHead.validateTrailers(trailers.headers)
+            } catch {
+                self.reset(id, .protocolError, context: context, malformed: error)
+                return
+            }
             guard trailers.endStream else {
                 self.reset(id, .protocolError, context: context)
                 return
@@ -163,44 +170,31 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
         stream id: HTTP2StreamID,
         context: ChannelHandlerContext
     ) {
-        var method: String?
-        var target: String?
-        var authority: String?
-        var host: String?
-        var headers: [(name: String, value: String)] = []
-        headers.reserveCapacity(frame.headers.count)
-        // HPACK names are lowercase: the connection's header validation resets streams whose are not.
-        for (name, value, _) in frame.headers {
-            if name.utf8.first == UInt8(ascii: ":") {
-                switch name {
-                case ":method": method = value
-                case ":path": target = value
-                case ":authority": authority = value
-                default: break
-                }
-            } else {
-                if name == "host" {
-                    host = value
-                }
-                headers.append((name: name, value: value))
-            }
+        let head: HTTP2RequestHead
+        do {
+            head = try HTTP2RequestHead(validating: frame.headers)
+        } catch {
+            self.reset(id, .protocolError, context: context, malformed: error)
+            return
         }
-        // A request without these is malformed (RFC 9113 §8.3.1), and so is one whose Host names
-        // another server than its :authority (§8.3.1 again), which could split the tenant the
-        // server picks from the one a cache or log sees.
-        guard let method, let target, !target.isEmpty else {
+        // A request without a path is one this server does not serve (`CONNECT`), and so is
+        // one whose Host names another server than its :authority (RFC 9113 §8.3.1), which
+        // could split the tenant the server picks from the one a cache or log sees.
+        guard let target = head.path else {
             self.refuse(400, stream: id, requestComplete: frame.endStream, context: context)
             return
         }
-        if let authority, let host, !HeaderFieldName.equal(host, HeaderFieldName.lowercased(authority)) {
+        if let authority = head.authority, let host = head.host,
+            !HeaderFieldName.equal(host, HeaderFieldName.lowercased(authority))
+        {
             self.refuse(400, stream: id, requestComplete: frame.endStream, context: context)
             return
         }
         let request = StorefrontRequest(
-            method: method,
+            method: head.method,
             target: target,
-            host: authority ?? host ?? "",
-            headers: headers,
+            host: head.authority ?? head.host ?? "",
+            headers: head.fields,
             body: nil,
             connection: self.connection
         )
@@ -243,7 +237,10 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
         var headers = HPACKHeaders()
         headers.reserveCapacity(response.headers.count + (response.prepared?.http2.count ?? 0) + 4)
         headers.add(name: ":status", value: String(response.status))
-        response.forEachHeaderField(date: self.date.now(), http2: true) { name, value, recurring in
+        response.forEachHeaderField(date: self.date.now(), http2: true, leftOut: self.logger.responseFieldLeftOut) {
+            name,
+            value,
+            recurring in
             headers.add(name: name, value: value, indexing: recurring ? .indexable : .nonIndexable)
         }
         let bodyless = isHead || response.body.readableBytes == 0
@@ -312,8 +309,16 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
         }
     }
 
-    private func reset(_ id: HTTP2StreamID, _ code: HTTP2ErrorCode, context: ChannelHandlerContext) {
-        self.logger.debug("reset stream", metadata: ["http2.error_code": "\(code)"])
+    private func reset(
+        _ id: HTTP2StreamID,
+        _ code: HTTP2ErrorCode,
+        context: ChannelHandlerContext,
+        malformed: HTTP2RequestHead.Malformed? = nil
+    ) {
+        self.logger.debug(
+            "reset stream",
+            metadata: ["http2.error_code": "\(code)", "error.message": "\(malformed?.description ?? "")"]
+        )
         self.streams[id] = nil
         context.writeAndFlush(Self.wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(code))), promise: nil)
     }

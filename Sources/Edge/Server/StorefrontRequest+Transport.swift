@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 // What the HTTP/1.1 and HTTP/2 handlers share, so a request reads the same and a response
@@ -71,6 +72,10 @@ extension StorefrontResponse {
     /// responder's, then `date`, `content-length` and `strict-transport-security`, which the
     /// transport owns and which replace any the responder set.
     ///
+    /// A responder's field whose name is not a token or whose value has CR, LF or NUL could
+    /// split an HTTP/1.1 response, and makes an HTTP/2 block malformed: it goes to `leftOut`
+    /// instead. Prepared fields were checked when their set was prepared.
+    ///
     /// - Parameters:
     ///   - date: The `date` value, from the caller's ``HTTPDate``.
     ///   - http2: Whether the fields go into an HTTP/2 header block, which takes lowercase names
@@ -81,9 +86,11 @@ extension StorefrontResponse {
     ///     responder's own, such as `etag`, and `content-length`): HPACK indexes only the
     ///     former, since indexing the others fills its table with entries never used again and
     ///     makes every later lookup scan them.
+    ///   - leftOut: Receives the name of each field left out.
     func forEachHeaderField(
         date: String,
         http2: Bool,
+        leftOut: (_ name: String) -> Void,
         _ field: (_ name: String, _ value: String, _ recurring: Bool) -> Void
     ) {
         if let prepared = self.prepared {
@@ -91,7 +98,7 @@ extension StorefrontResponse {
                 field(name, value, true)
             }
         }
-        self.forEachUnpreparedField(date: date, http2: http2, field)
+        self.forEachUnpreparedField(date: date, http2: http2, leftOut: leftOut, field)
     }
 
     /// ``forEachHeaderField(date:http2:_:)`` without the ``prepared`` fields, for a transport
@@ -99,6 +106,7 @@ extension StorefrontResponse {
     func forEachUnpreparedField(
         date: String,
         http2: Bool,
+        leftOut: (_ name: String) -> Void,
         _ field: (_ name: String, _ value: String, _ recurring: Bool) -> Void
     ) {
         for (name, value) in self.headers {
@@ -108,6 +116,10 @@ extension StorefrontResponse {
             case .connectionSpecific where http2:
                 continue
             case .connectionSpecific, .endToEnd:
+                guard HeaderFieldName.isWellFormed(name: name, value: value) else {
+                    leftOut(name)
+                    continue
+                }
                 field(http2 ? HeaderFieldName.lowercased(name) : name, value, false)
             }
         }
@@ -246,5 +258,12 @@ enum HeaderFieldName {
         name.utf8.elementsEqual(lowercaseName.utf8) { byte, lower in
             (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == lower
         }
+    }
+}
+
+extension Logger {
+    /// Reports a responder's field that a transport left out because it is not well formed.
+    func responseFieldLeftOut(_ name: String) {
+        self.warning("response field left out: not well formed", metadata: ["http.field": "\(name)"])
     }
 }

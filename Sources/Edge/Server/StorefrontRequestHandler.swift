@@ -317,12 +317,12 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         if let prepared = response.prepared {
             buffer.writeImmutableBuffer(prepared.http1)
         }
-        response.forEachUnpreparedField(date: self.date.now(), http2: false) { name, value, _ in
+        response.forEachUnpreparedField(date: self.date.now(), http2: false, leftOut: self.logger.responseFieldLeftOut)
+        {
+            name,
+            value,
+            _ in
             if !keepAlive, HeaderFieldName.equal(name, "connection") { return }
-            guard HeaderFieldName.isWellFormed(name: name, value: value) else {
-                self.logger.warning("response field left out: not well formed", metadata: ["http.field": "\(name)"])
-                return
-            }
             buffer.writeString(name)
             buffer.writeStaticString(": ")
             buffer.writeString(value)

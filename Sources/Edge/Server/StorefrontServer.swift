@@ -374,7 +374,9 @@ public final class StorefrontServer: Sendable {
                 initialSettings: [
                     HTTP2Setting(parameter: .maxConcurrentStreams, value: limits.http2MaxConcurrentStreams),
                     HTTP2Setting(parameter: .maxHeaderListSize, value: limits.http2MaxHeaderListSize),
-                ]
+                ],
+                // Requests are checked by `HTTP2RequestHead`, responses as they are prepared.
+                headerBlockValidation: .disabled
             )
         )
         try channel.pipeline.syncOperations.addHandler(
