@@ -14,8 +14,9 @@ public enum ContentEncoding: Sendable, Hashable {
 ///
 /// Bodies are `ByteBuffer`s so that a cache hit writes them without copying: handing a
 /// `ByteBuffer` to a channel shares its storage. Both encodings are computed once, when the
-/// page is rendered, so a hit does no CPU work beyond the lookup.
-public struct CachedPage: Sendable {
+/// page is rendered, so a hit does no CPU work beyond the lookup. A class, so that handing a
+/// hit out of the cache is one retain rather than one per body, tag and field set.
+public final class CachedPage: Sendable {
     /// The HTTP status code.
     public let status: Int
     /// Headers common to both representations (`Content-Type`, `Cache-Control`, `Vary`…).
@@ -73,7 +74,7 @@ public struct CachedPage: Sendable {
     /// Creates a page from the renderer's output, compressing it with gzip.
     ///
     /// `headers` are added after `Content-Type`, which comes from the rendered page.
-    public init(rendered page: RenderedPage, headers: [(String, String)] = []) {
+    public convenience init(rendered page: RenderedPage, headers: [(String, String)] = []) {
         let gzip = page.gzipBody()
         self.init(
             status: page.status,

@@ -233,10 +233,18 @@ public struct TenantRepository: Sendable {
 /// keeps its version the same lookup would find the same tenant in the same state: any change
 /// to the tenant (content version, status) rewrites its record, and attaching or detaching the
 /// host rewrites or deletes the index key.
-public struct HostLookup: Sendable {
+///
+/// A class because the edge's tenant directory reads one on every request: a reference is one
+/// retain, where copying the structure retained each of the tenant's strings and arrays.
+public final class HostLookup: Sendable {
     /// The tenant, or `nil` when the host names none.
     public let tenant: Tenant?
     let reads: [(key: String, version: UInt64?)]
+
+    init(tenant: Tenant?, reads: [(key: String, version: UInt64?)]) {
+        self.tenant = tenant
+        self.reads = reads
+    }
 
     /// Whether nothing the lookup read has changed in `store` since; no awaiting, so an event
     /// loop can ask.
