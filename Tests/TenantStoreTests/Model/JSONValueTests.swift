@@ -18,6 +18,8 @@ extension ModelTests {
             #expect(value["a"] == .bool(true))
             #expect(value["b"] == .number(1))
             #expect(value["c"] == .number(0))
+            let lookalikes = try JSONValue(parsing: Data(#"["true", "1", "{}", "[]", "null", [], {}]"#.utf8))
+            #expect(lookalikes == ["true", "1", "{}", "[]", "null", .array([]), .object([:])])
         }
 
         @Test func convertsToAndFromTypedValues() throws {
