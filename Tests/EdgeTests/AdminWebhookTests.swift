@@ -403,7 +403,7 @@ import Testing
             secret: "sixteen-characters!",
             tenant: tenant
         )
-        try await api.announcingConfigurationUpdate(tenant: tenant, section: .branding) {
+        _ = try await api.announcingConfigurationUpdate(tenant: tenant, section: .branding) {
             try await api.data.configuration.set(.branding, to: ["companyName": "Notified"], tenant: tenant)
         }
         return webhook

@@ -197,8 +197,11 @@ private struct ServerFixture {
         _ body: (HTTP2Multiplexer) async throws -> Result
     ) async throws -> Result {
         let tls = try self.tlsContext(alpn: ["h2"])
-        var configuration = NIOHTTP2Handler.Configuration()
-        configuration.connection.headerBlockValidation = validating ? .enabled : .disabled
+        let configuration = {
+            var configuration = NIOHTTP2Handler.Configuration()
+            configuration.connection.headerBlockValidation = validating ? .enabled : .disabled
+            return configuration
+        }()
         let (connection, multiplexer) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: self.server.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
