@@ -409,6 +409,22 @@ import Testing
         return webhook
     }
 
+    /// ``configWebhookNotified(url:tenant:api:)`` at `hooks.example.test` (no DNS record; the
+    /// tests' resolvers answer for it) on the port of the receiver at `url`.
+    static func namedWebhookNotified(
+        receiver url: String,
+        tenant: UUID,
+        api: AdminAPI
+    ) async throws -> (webhook: Webhook, port: Int) {
+        let port = try #require(URLComponents(string: url)?.port)
+        let webhook = try await Self.configWebhookNotified(
+            url: "http://hooks.example.test:\(port)/hook",
+            tenant: tenant,
+            api: api
+        )
+        return (webhook, port)
+    }
+
     /// Polls the webhook's newest delivery until it is no longer pending.
     static func finishedDelivery(of webhook: Webhook, in api: AdminAPI) async throws -> WebhookDelivery? {
         var deliveries: [WebhookDelivery] = []
@@ -472,9 +488,8 @@ import Testing
             harness in
             let tenant = try await harness.tenant("named")
             try await self.withReceiver { receiver, url in
-                let port = try #require(URLComponents(string: url)?.port)
-                let webhook = try await Self.configWebhookNotified(
-                    url: "http://hooks.example.test:\(port)/hook",
+                let (webhook, port) = try await Self.namedWebhookNotified(
+                    receiver: url,
                     tenant: tenant.id,
                     api: harness.api
                 )
@@ -500,9 +515,8 @@ import Testing
         try await Harness.with(webhooks: configuration) { harness in
             let tenant = try await harness.tenant("fallback")
             try await self.withReceiver { receiver, url in
-                let port = try #require(URLComponents(string: url)?.port)
-                let webhook = try await Self.configWebhookNotified(
-                    url: "http://hooks.example.test:\(port)/hook",
+                let (webhook, _) = try await Self.namedWebhookNotified(
+                    receiver: url,
                     tenant: tenant.id,
                     api: harness.api
                 )
