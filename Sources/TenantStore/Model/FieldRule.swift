@@ -112,6 +112,13 @@ enum FieldRule: Sendable {
     }
 
     private static func textProblem(_ value: String, maximumLength: Int, multiline: Bool) -> String? {
+        if value.utf8.allSatisfy({ $0 < 0x80 }) {
+            return Self.asciiTextProblem(value.utf8, maximumLength: maximumLength, multiline: multiline)
+        }
+        return Self.unicodeTextProblem(value, maximumLength: maximumLength, multiline: multiline)
+    }
+
+    static func unicodeTextProblem(_ value: String, maximumLength: Int, multiline: Bool) -> String? {
         if value.allSatisfy(\.isWhitespace) {
             return "must not be blank"
         }
@@ -124,6 +131,36 @@ enum FieldRule: Sendable {
             return "must not contain control characters"
         }
         return nil
+    }
+
+    /// ``unicodeTextProblem(_:maximumLength:multiline:)`` for ASCII text, on its bytes: every
+    /// byte is a character except that CR LF is one, whitespace is tab to CR and space, and
+    /// controls are the bytes below space and DEL. Nearly all text is ASCII, and the general
+    /// path's grapheme breaking and Unicode property lookups were most of a validation.
+    static func asciiTextProblem(_ bytes: String.UTF8View, maximumLength: Int, multiline: Bool) -> String? {
+        var blank = true
+        var characters = 0
+        var hasControl = false
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte != UInt8(ascii: " "), !(0x09...0x0D).contains(byte) {
+                blank = false
+            }
+            if !(previous == 0x0D && byte == 0x0A) {
+                characters += 1
+            }
+            if byte < 0x20 || byte == 0x7F, !(multiline && (byte == 0x09 || byte == 0x0A || byte == 0x0D)) {
+                hasControl = true
+            }
+            previous = byte
+        }
+        if blank {
+            return "must not be blank"
+        }
+        if characters > maximumLength {
+            return "must be at most \(maximumLength) characters"
+        }
+        return hasControl ? "must not contain control characters" : nil
     }
 
     /// DNS label rules (RFC 1035 §2.3.1, relaxed by RFC 1123 to allow a leading digit), lowercase only
