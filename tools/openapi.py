@@ -80,10 +80,12 @@ op("post", "/api/tenants/{id}/templates/{name}/activate", "Activate a template",
 op("delete", "/api/tenants/{id}/templates/{name}", "Delete a template", {204: NOCONTENT, 403: T403, 404: problem("No such tenant or template"), 409: problem("The active template cannot be deleted while others exist")}, tags=["templates"])
 # catalog
 PRODUCT_IN = jbody(ref("ProductInput"))
+# A PUT names the slug in its path: the body may leave it out (or must repeat it exactly).
+PRODUCT_REPLACEMENT = jbody(ref("ProductReplacement"))
 op("get", "/api/tenants/{id}/products", "List products", {200: jsonr("A page of products", page(ref("Product"))), 400: problem("Bad paging parameters"), 404: T404}, params=PAGING, tags=["catalog"])
 op("post", "/api/tenants/{id}/products", "Create a product", {201: created(ref("Product")), 403: T403, 404: T404, 409: problem("The slug exists"), 422: T422}, body=PRODUCT_IN, tags=["catalog"])
 op("get", "/api/tenants/{id}/products/{slug}", "Read a product", {200: jsonr("The product", ref("Product")), 404: problem("No such tenant or product")}, tags=["catalog"])
-op("put", "/api/tenants/{id}/products/{slug}", "Replace a product", {200: jsonr("The product", ref("Product")), 403: T403, 404: problem("No such tenant or product"), 422: T422}, body=PRODUCT_IN, tags=["catalog"])
+op("put", "/api/tenants/{id}/products/{slug}", "Replace a product", {200: jsonr("The product", ref("Product")), 403: T403, 404: problem("No such tenant or product"), 422: T422}, body=PRODUCT_REPLACEMENT, tags=["catalog"])
 op("delete", "/api/tenants/{id}/products/{slug}", "Delete a product", {204: NOCONTENT, 403: T403, 404: problem("No such tenant or product")}, tags=["catalog"])
 IMPORT_PARAMS = [{"name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": ["ndjson", "csv"]}},
                  {"name": "mode", "in": "query", "required": False, "schema": {"type": "string", "enum": ["atomic", "partial"]}}]
@@ -91,10 +93,11 @@ op("post", "/api/tenants/{id}/products/import", "Bulk import products from NDJSO
    {200: jsonr("Imported", ref("ImportReport")), 403: T403, 404: T404, 413: problem("Too many products or too large a body"), 415: problem("Unknown format"), 422: problem("Atomic import with invalid lines; nothing written")},
    body={"application/x-ndjson": {"schema": {}}, "text/csv": {"schema": {}}}, params=IMPORT_PARAMS, tags=["catalog"])
 CATEGORY_IN = jbody(ref("CategoryInput"))
+CATEGORY_REPLACEMENT = jbody(ref("CategoryReplacement"))
 op("get", "/api/tenants/{id}/categories", "List categories", {200: jsonr("Categories", ITEMS(ref("Category"))), 404: T404}, tags=["catalog"])
 op("post", "/api/tenants/{id}/categories", "Create a category", {201: created(ref("Category")), 403: T403, 404: T404, 409: problem("The slug exists"), 422: T422}, body=CATEGORY_IN, tags=["catalog"])
 op("get", "/api/tenants/{id}/categories/{slug}", "Read a category", {200: jsonr("The category", ref("Category")), 404: problem("No such tenant or category")}, tags=["catalog"])
-op("put", "/api/tenants/{id}/categories/{slug}", "Replace a category", {200: jsonr("The category", ref("Category")), 403: T403, 404: problem("No such tenant or category"), 422: T422}, body=CATEGORY_IN, tags=["catalog"])
+op("put", "/api/tenants/{id}/categories/{slug}", "Replace a category", {200: jsonr("The category", ref("Category")), 403: T403, 404: problem("No such tenant or category"), 422: T422}, body=CATEGORY_REPLACEMENT, tags=["catalog"])
 op("delete", "/api/tenants/{id}/categories/{slug}", "Delete a category", {204: NOCONTENT, 403: T403, 404: problem("No such tenant or category")}, tags=["catalog"])
 # domains
 op("get", "/api/tenants/{id}/domains", "Custom domains and their certificate status", {200: jsonr("Domains", ITEMS(ref("DomainStatus"))), 404: T404}, tags=["domains"])
@@ -172,6 +175,11 @@ schemas = {
   "Webhook": {"type": "object", "required": ["id", "url", "events"], "properties": {"id": {"type": "string"}, "tenantId": {"type": "string"}, "url": {"type": "string"}, "events": {"type": "array", "items": {"type": "string"}}, "createdAt": {"type": "string"}, "secret": {"type": "string"}}},
   "Configuration": {"type": "object", "properties": {"branding": {"type": "object"}, "features": {"type": "object"}, "commerce": {"type": "object"}, "integrations": {"type": "object"}}},
 }
+for name in ["Product", "Category"]:
+    replacement = json.loads(json.dumps(schemas[name + "Input"]))
+    replacement["required"] = [field for field in replacement["required"] if field != "slug"]
+    replacement["properties"]["slug"]["description"] = "optional: the path names it; if given, it must match"
+    schemas[name + "Replacement"] = replacement
 doc = {"openapi": "3.1.0",
   "info": {"title": "Storefront Edge admin API", "version": "1.0.0", "description": "Tenant management, provisioning and operations. Errors are application/problem+json (RFC 9457)."},
   "servers": [{"url": "https://127.0.0.1:9443"}],
