@@ -108,7 +108,7 @@ struct HTTP2RequestHead {
         guard HeaderFieldName.isWellFormed(name: name, value: value) else {
             throw Malformed(description: "field \(name) is not a token, or its value has NUL, CR or LF")
         }
-        guard !name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else {
+        guard !HeaderFieldName.hasUppercase(name) else {
             throw Malformed(description: "field name \(name) is not lowercase")
         }
         if HeaderFieldName.role(of: name) == .connectionSpecific, !(name == "te" && value == "trailers") {

@@ -221,9 +221,14 @@ enum HeaderFieldName {
     /// Clients write most request fields capitalized (`Host`, `Accept-Encoding`), so the common
     /// names come from a list rather than from a new string per field per request.
     static func lowercased(_ name: String) -> String {
-        guard name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { return name }
+        guard Self.hasUppercase(name) else { return name }
         let length = name.utf8.count
         return Self.commonNames.first { $0.utf8.count == length && Self.equal(name, $0) } ?? name.lowercased()
+    }
+
+    /// Whether `name` has an ASCII uppercase letter, which HTTP/2 field names may not (RFC 9113 §8.2).
+    static func hasUppercase(_ name: String) -> Bool {
+        name.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
     }
 
     private static let commonNames = [
