@@ -141,6 +141,12 @@ public struct WriteBatch: Sendable, Hashable {
         self.operations.append(.delete(key: key))
     }
 
+    /// Adds `other`'s preconditions and operations after this batch's own.
+    public mutating func append(_ other: WriteBatch) {
+        self.conditionList += other.conditionList
+        self.operations += other.operations
+    }
+
     /// True when the batch has no operations (preconditions alone write nothing).
     public var isEmpty: Bool { self.operations.isEmpty }
 }

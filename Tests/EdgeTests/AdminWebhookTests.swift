@@ -578,6 +578,8 @@ import Testing
     final class BatchRecordingStore: KeyValueStore {
         let inner: FileKeyValueStore
         private let recorded = Mutex<[WriteBatch]>([])
+        /// Run once, just before the next batch that writes a tenant reaches the store.
+        private let interjection = Mutex<(@Sendable () async throws -> Void)?>(nil)
 
         init(_ inner: FileKeyValueStore) {
             self.inner = inner
@@ -607,7 +609,42 @@ import Testing
 
         func batch(_ batch: WriteBatch) async throws -> UInt64 {
             self.recorded.withLock { $0.append(batch) }
+            if batch.operations.contains(where: { $0.key.hasPrefix("tenant/") }),
+                let interjection = self.interjection.withLock({ $0.take() })
+            {
+                try await interjection()
+            }
             return try await self.inner.batch(batch)
+        }
+
+        func beforeNextTenantBatch(_ interjection: @escaping @Sendable () async throws -> Void) {
+            self.interjection.withLock { $0 = interjection }
+        }
+    }
+
+    @Test func aWebhookRegisteredWhileAChangeCommitsFirstIsAnnounced() async throws {
+        try await Harness.with(webhooks: Self.fastRetries) { harness in
+            let store = BatchRecordingStore(harness.store)
+            let data = TenantData(store: store, platformDomain: "localhost")
+            let dispatcher = WebhookDispatcher(
+                store: store,
+                secrets: SecretBox(key: Harness.secretKey),
+                configuration: Self.fastRetries,
+                logger: Logger(label: "webhook-race-tests") { _ in SwiftLogNoOpLogHandler() }
+            )
+            let tenant = try await data.tenants.create(companyName: "Racing", subdomain: "racing")
+            try await self.withReceiver { receiver, url in
+                // The registration commits after the change read its subscribers, before the change's batch.
+                store.beforeNextTenantBatch {
+                    _ = try await dispatcher.register(url: url, events: [.configUpdated], secret: nil, tenant: tenant.id)
+                }
+                try await dispatcher.announcing(.configUpdated, tenant: tenant.id) {
+                    try await data.configuration.set(.branding, to: ["companyName": "Raced"], tenant: tenant.id)
+                }
+                let received = try await receiver.waitFor(1)
+                #expect(received.map { $0.json["event"]?.stringValue } == ["config.updated"])
+                #expect(received.map { $0.json["tenantId"]?.stringValue } == [tenant.id.uuidString])
+            }
         }
     }
 

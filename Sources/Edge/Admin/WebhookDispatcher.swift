@@ -216,16 +216,26 @@ public final class WebhookDispatcher: Sendable {
         },
         during change: () async throws -> Result
     ) async throws -> Result {
-        var subscribers = try await self.webhooks(tenant: nil)
-        if let tenant {
-            subscribers += try await self.webhooks(tenant: tenant)
-        }
-        let deliveries = subscribers.filter { $0.events.contains(event) }.map { PendingDelivery(id: UUID(), to: $0) }
-        guard !deliveries.isEmpty else { return try await change() }
+        let scopes = tenant.map { [nil, $0] } ?? [nil]
+        let announced = AnnouncedDeliveries()
         let companion = ChangeCompanion { changed, result in
+            // Subscribers are read as the change commits, and the batch requires that no
+            // registration in their scopes commits first (each rewrites its scope's marker): a
+            // webhook registered while the change is made is committed either before the change,
+            // and announced, or after it.
+            var records = WriteBatch()
+            var deliveries: [PendingDelivery] = []
+            for scope in scopes {
+                let marker = Self.scopeMarkerKey(scope)
+                records.require(marker, try await self.store.get(marker).map { .version($0.version) } ?? .absent)
+                deliveries += try await self.webhooks(tenant: scope).filter { $0.events.contains(event) }
+                    .map { PendingDelivery(id: UUID(), to: $0) }
+            }
+            announced.latest.withLock { $0 = deliveries }
+            guard !deliveries.isEmpty else { return records }
             let now = Date()
             let payload = try Self.payload(event, tenant: changed.id, time: now, data: try data(changed, result))
-            return try deliveries.flatMap { pending in
+            for pending in deliveries {
                 let delivery = WebhookDelivery(
                     id: pending.id,
                     webhookId: pending.webhookId,
@@ -238,15 +248,14 @@ public final class WebhookDispatcher: Sendable {
                     createdAt: now,
                     updatedAt: now
                 )
-                return [
-                    (key: Self.deliveryKey(delivery), value: try EdgeRecordCodec.encode(delivery)),
-                    (key: Self.pendingKey(pending.id), value: try EdgeRecordCodec.encode(pending)),
-                ]
+                records.put(Self.deliveryKey(delivery), try EdgeRecordCodec.encode(delivery))
+                records.put(Self.pendingKey(pending.id), try EdgeRecordCodec.encode(pending))
             }
+            return records
         }
         defer {
             if !companion.close() {
-                deliveries.forEach(self.start)
+                announced.latest.withLock { $0 }.forEach(self.start)
             }
         }
         return try await companion.accompanying(change)
@@ -289,6 +298,11 @@ public final class WebhookDispatcher: Sendable {
         }
 
         var sealingContext: String { Webhook.sealingContext(self.webhookId) }
+    }
+
+    /// The deliveries of the last batch that took an announcement's companion.
+    private final class AnnouncedDeliveries: Sendable {
+        let latest = Mutex<[PendingDelivery]>([])
     }
 
     private struct Envelope<Payload: Encodable>: Encodable {

@@ -19,8 +19,9 @@ public struct AuditLog: Sendable {
     /// - Throws: ``TenantStoreError`` `.validationFailed`.
     public func pending(_ event: AuditEvent) throws -> ChangeCompanion {
         try Self.validate(event)
-        let record = (key: Self.key(of: event), value: try RecordCodec.encode(event))
-        return ChangeCompanion { _, _ in [record] }
+        var record = WriteBatch()
+        record.put(Self.key(of: event), try RecordCodec.encode(event))
+        return ChangeCompanion { [record] _, _ in record }
     }
 
     static func key(of event: AuditEvent) -> String {

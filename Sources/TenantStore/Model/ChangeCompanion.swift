@@ -11,8 +11,10 @@ import Synchronization
 /// Work that outlives the change (a task it starts) runs in ``withoutCompanions(_:)``.
 public final class ChangeCompanion: Sendable {
     /// Builds the records from the tenant as the committing batch leaves it and the value the
-    /// change's mutation returned (`()` for a creation or deletion).
-    public typealias Records = @Sendable (_ tenant: Tenant, _ result: Any) throws -> [(key: String, value: [UInt8])]
+    /// change's mutation returned (`()` for a creation or deletion), with the preconditions
+    /// they rest on. Called again for each attempt: a batch that fails a precondition (the
+    /// change's or the records') is retried by the change's writer.
+    public typealias Records = @Sendable (_ tenant: Tenant, _ result: Any) async throws -> WriteBatch
 
     @TaskLocal static var current: [ChangeCompanion] = []
 
@@ -49,10 +51,8 @@ public final class ChangeCompanion: Sendable {
         self.taken.store(false, ordering: .releasing)
     }
 
-    func append(to batch: inout WriteBatch, tenant: Tenant, result: Any) throws {
-        for record in try self.records(tenant, result) {
-            batch.put(record.key, record.value)
-        }
+    func append(to batch: inout WriteBatch, tenant: Tenant, result: Any) async throws {
+        batch.append(try await self.records(tenant, result))
     }
 }
 
@@ -64,7 +64,7 @@ extension RecordStore {
         do {
             var batch = batch
             for companion in companions {
-                try companion.append(to: &batch, tenant: tenant, result: result)
+                try await companion.append(to: &batch, tenant: tenant, result: result)
             }
             try await self.store.batch(batch)
         } catch {
