@@ -20,6 +20,11 @@ public protocol KeyValueStore: Sendable {
     /// something it read earlier is still current.
     func version(of key: String) -> UInt64?
 
+    /// The sequence number of the last write that changed the store, without awaiting; `nil`
+    /// when the store cannot say (or is closed). While it stays the same, so does every key's
+    /// version: a caller that checked versions once needs only this to know they still hold.
+    var latestVersion: UInt64? { get }
+
     /// Stores `value` under `key` and returns the new version once it is durable.
     @discardableResult
     func put(_ key: String, _ value: [UInt8]) async throws -> UInt64
@@ -38,6 +43,11 @@ public protocol KeyValueStore: Sendable {
     /// - Returns: the sequence number of the batch's last operation.
     @discardableResult
     func batch(_ batch: WriteBatch) async throws -> UInt64
+}
+
+extension KeyValueStore {
+    /// No shortcut: callers check each key's ``version(of:)``.
+    public var latestVersion: UInt64? { nil }
 }
 
 /// A value read from a ``KeyValueStore`` with the version it was written at.

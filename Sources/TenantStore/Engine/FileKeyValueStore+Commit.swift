@@ -152,6 +152,7 @@ extension FileKeyValueStore {
                             }
                         }
                         state.lastSeq = records.last!.seq
+                        self.publishedSeq.store(state.lastSeq, ordering: .releasing)
                         state.framesWritten += 1
                         state.batchesCommitted += outcomes.count { if case .success = $0 { true } else { false } }
                     }

@@ -77,6 +77,10 @@ public final class FileKeyValueStore: KeyValueStore {
     let committerDone = DispatchSemaphore(value: 0)
     let compactionLock = NSLock()
     let compactionRunning = Atomic<Bool>(false)
+    /// ``State/lastSeq`` for ``latestVersion``, set with it under the lock, so a reader that
+    /// loads it needs no lock; ``closedSeq`` once closed.
+    let publishedSeq: Atomic<UInt64>
+    static let closedSeq = UInt64.max
     private let directoryLock: (any StoreFileLock)?
 
     init(
@@ -98,6 +102,7 @@ public final class FileKeyValueStore: KeyValueStore {
             state.failure = TenantStoreError(code: .readOnly, message: "\(directory) was opened read-only")
         }
         self.state = ReadWriteLocked(state)
+        self.publishedSeq = Atomic(recovered.lastSeq)
         self.writer = Mutex(
             WriterState(
                 manifest: recovered.manifest,
@@ -146,7 +151,10 @@ public final class FileKeyValueStore: KeyValueStore {
     /// Finishes queued writes, stops background work, closes files and releases the lock.
     public func close() {
         let alreadyClosed = self.state.withLock { state in
-            defer { state.closed = true }
+            defer {
+                state.closed = true
+                self.publishedSeq.store(Self.closedSeq, ordering: .releasing)
+            }
             return state.closed
         }
         guard !alreadyClosed else { return }
@@ -189,6 +197,11 @@ public final class FileKeyValueStore: KeyValueStore {
 
     public func version(of key: String) -> UInt64? {
         self.state.withReadLock { $0.closed ? nil : $0.index[key]?.seq }
+    }
+
+    public var latestVersion: UInt64? {
+        let published = self.publishedSeq.load(ordering: .acquiring)
+        return published == Self.closedSeq ? nil : published
     }
 
     nonisolated(nonsending) public func get(_ key: String) async throws -> StoredValue? {

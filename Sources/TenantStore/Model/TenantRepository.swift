@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// Creates, finds, changes and deletes tenants, and keeps the subdomain and custom-domain indexes
 /// unique under concurrent writers.
@@ -240,6 +241,10 @@ public final class HostLookup: Sendable {
     /// The tenant, or `nil` when the host names none.
     public let tenant: Tenant?
     let reads: [(key: String, version: UInt64?)]
+    /// A ``KeyValueStore/latestVersion`` at which every read still had its version. Checking
+    /// the versions takes the store's lock once per key, on every request of every event loop;
+    /// while the store's latest version stays this one, a load of it answers instead.
+    private let checkedAt = Atomic<UInt64>(UInt64.max)
 
     init(tenant: Tenant?, reads: [(key: String, version: UInt64?)]) {
         self.tenant = tenant
@@ -249,6 +254,16 @@ public final class HostLookup: Sendable {
     /// Whether nothing the lookup read has changed in `store` since; no awaiting, so an event
     /// loop can ask.
     public func isCurrent(in store: any KeyValueStore) -> Bool {
-        self.reads.allSatisfy { store.version(of: $0.key) == $0.version }
+        // Loaded before the versions are checked: they then held at this latest version or a
+        // later one, and no write has changed them while the store stays at this one.
+        let latest = store.latestVersion
+        if let latest, self.checkedAt.load(ordering: .relaxed) == latest {
+            return true
+        }
+        guard self.reads.allSatisfy({ store.version(of: $0.key) == $0.version }) else { return false }
+        if let latest {
+            self.checkedAt.store(latest, ordering: .relaxed)
+        }
+        return true
     }
 }

@@ -11,8 +11,10 @@ struct FileKeyValueStoreTests {
         let store = try FileKeyValueStore.open(directory: directory.path)
         defer { store.close() }
         let first = try await store.put("a", bytes("1"))
+        #expect(store.latestVersion == first)
         let second = try await store.put("b", bytes("2"))
         #expect(second == first + 1)
+        #expect(store.latestVersion == second)
         #expect(try await store.get("a") == StoredValue(bytes: bytes("1"), version: first))
         let third = try await store.put("a", bytes("3"))
         #expect(try await store.get("a")?.version == third)
@@ -21,8 +23,18 @@ struct FileKeyValueStoreTests {
         #expect(try await store.get("a") == nil)
         #expect(store.version(of: "a") == nil)
         #expect(text(try await store.get("b")) == "2")
+        let deleted = store.latestVersion
+        #expect(deleted.map { $0 > third } == true)
+        await #expect(throws: TenantStoreError.self) {
+            var batch = WriteBatch()
+            batch.require("b", .absent)
+            batch.put("c", bytes("4"))
+            try await store.batch(batch)
+        }
+        #expect(store.latestVersion == deleted, "a batch that fails its precondition changes nothing")
         store.close()
         #expect(store.version(of: "b") == nil)
+        #expect(store.latestVersion == nil)
     }
 
     @Test func reopenKeepsEverythingAcknowledged() async throws {

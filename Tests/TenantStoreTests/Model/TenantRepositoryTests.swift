@@ -203,6 +203,29 @@ extension ModelTests {
             }
         }
 
+        @Test func aHostLookupStaysCurrentUntilSomethingItReadChanges() async throws {
+            try await withTenantData { data, store in
+                let tenant = try await data.tenants.create(companyName: "Acme", subdomain: "acme")
+                let lookup = try await data.tenants.lookup(subdomain: "acme")
+                #expect(lookup.isCurrent(in: store))
+                #expect(lookup.isCurrent(in: store), "answered from the store's unchanged latest version")
+                try await store.put("unrelated", [1])
+                #expect(lookup.isCurrent(in: store), "a write elsewhere changes the latest version, not the lookup")
+                #expect(lookup.isCurrent(in: store))
+                _ = try await data.tenants.suspend(tenant.id)
+                #expect(!lookup.isCurrent(in: store))
+                let suspended = try await data.tenants.lookup(subdomain: "acme")
+                #expect(suspended.isCurrent(in: store))
+                _ = try await data.tenants.update(tenant.id, TenantUpdate(subdomain: "acme-optics"))
+                #expect(!suspended.isCurrent(in: store), "the subdomain's index key was deleted")
+                let missing = try await data.tenants.lookup(subdomain: "acme")
+                #expect(missing.tenant == nil)
+                #expect(missing.isCurrent(in: store))
+                _ = try await data.tenants.update(tenant.id, TenantUpdate(subdomain: "acme"))
+                #expect(!missing.isCurrent(in: store), "the host names a tenant again")
+            }
+        }
+
         @Test func addsAndRemovesSingleCustomDomains() async throws {
             try await withTenantData { data, _ in
                 let tenant = try await data.tenants.create(companyName: "Acme", subdomain: "acme")
