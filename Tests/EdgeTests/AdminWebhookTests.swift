@@ -636,7 +636,12 @@ import Testing
             try await self.withReceiver { receiver, url in
                 // The registration commits after the change read its subscribers, before the change's batch.
                 store.beforeNextTenantBatch {
-                    _ = try await dispatcher.register(url: url, events: [.configUpdated], secret: nil, tenant: tenant.id)
+                    _ = try await dispatcher.register(
+                        url: url,
+                        events: [.configUpdated],
+                        secret: nil,
+                        tenant: tenant.id
+                    )
                 }
                 try await dispatcher.announcing(.configUpdated, tenant: tenant.id) {
                     try await data.configuration.set(.branding, to: ["companyName": "Raced"], tenant: tenant.id)
