@@ -1,8 +1,12 @@
 -- wrk script: PUT /api/tenants/{id}/config/branding with a new colour every time, rotating over
 -- the tenant ids given after `--`, authenticated with the token in $EDGE_TOKEN.
 -- wrk -t2 -c32 -d10s --latency -s put-config.lua https://127.0.0.1:9443 -- <id> <id> ...
--- With $EDGE_THINK_MS set, each connection waits that long after every response before its
--- next request, as a person or a script between calls would; otherwise it sends back to back.
+-- With $EDGE_THINK_MS set, each connection waits after every response before its next request,
+-- as a person or a script between calls would: a random time, exponentially distributed with that
+-- mean, so the clients' requests arrive independently. A fixed wait would keep the 32 clients in
+-- step (they start together and take about as long), so every period all of them would arrive at
+-- once: a burst the load generator makes, not one that independent callers do. Otherwise each
+-- connection sends back to back.
 local ids = {}
 local counter = 0
 
@@ -28,7 +32,7 @@ end
 local think = tonumber(os.getenv("EDGE_THINK_MS") or "")
 if think then
   function delay()
-    return think
+    return -math.log(1 - math.random()) * think
   end
 end
 
