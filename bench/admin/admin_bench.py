@@ -102,10 +102,15 @@ class Admin:
 
 
 def page(server, host):
-    """GET / on a new TLS connection with SNI for `host`, as a shopper's browser would."""
+    """GET / on a new TLS connection with SNI for `host`, as a shopper's browser would.
+
+    With TCP_NODELAY, as browsers set it: without it the request waits in the client's kernel
+    (Nagle) for the ACK of the client's last handshake message, which the server delays by 40 ms.
+    """
     connection = http.client.HTTPSConnection("127.0.0.1", server.https, context=server.context())
-    connection.sock = server.context().wrap_socket(socket.create_connection(("127.0.0.1", server.https)),
-                                                   server_hostname=host)
+    raw = socket.create_connection(("127.0.0.1", server.https))
+    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    connection.sock = server.context().wrap_socket(raw, server_hostname=host)
     connection.request("GET", "/", headers={"Host": host})
     response = connection.getresponse()
     body = response.read()
