@@ -622,7 +622,7 @@ import Testing
         }
     }
 
-    @Test func aWebhookRegisteredWhileAChangeCommitsFirstIsAnnounced() async throws {
+    @Test func aWebhookRegisteredOrDeletedWhileAChangeIsMadeCountsWhenItCommitsFirst() async throws {
         try await Harness.with(webhooks: Self.fastRetries) { harness in
             let store = BatchRecordingStore(harness.store)
             let data = TenantData(store: store, platformDomain: "localhost")
@@ -649,6 +649,71 @@ import Testing
                 let received = try await receiver.waitFor(1)
                 #expect(received.map { $0.json["event"]?.stringValue } == ["config.updated"])
                 #expect(received.map { $0.json["tenantId"]?.stringValue } == [tenant.id.uuidString])
+
+                // Deleted after the change read its subscribers: the change reads them again.
+                let subscribed = try #require(try await dispatcher.webhooks(tenant: tenant.id).first)
+                store.beforeNextTenantBatch {
+                    try await dispatcher.delete(subscribed)
+                }
+                try await dispatcher.announcing(.configUpdated, tenant: tenant.id) {
+                    try await data.configuration.set(.branding, to: ["companyName": "Unheard"], tenant: tenant.id)
+                }
+                #expect(try await dispatcher.deliveries(of: subscribed).isEmpty)
+                let pending = try await harness.store.scan(
+                    prefix: WebhookDispatcher.pendingPrefix,
+                    after: nil,
+                    limit: 10
+                )
+                #expect(pending.entries.isEmpty)
+            }
+        }
+    }
+
+    @Test func aWebhookDeletedDuringAnAttemptLeavesNoDeliveryBehind() async throws {
+        try await Harness.with(webhooks: Self.fastRetries) { harness in
+            let dispatcher = WebhookDispatcher(
+                store: harness.store,
+                secrets: SecretBox(key: Harness.secretKey),
+                configuration: Self.fastRetries,
+                logger: Logger(label: "webhook-deletion-tests") { _ in SwiftLogNoOpLogHandler() }
+            )
+            let data = TenantData(store: harness.store, platformDomain: "localhost")
+            let tenant = try await data.tenants.create(companyName: "Held", subdomain: "held")
+            let (entered, enter) = AsyncStream<Void>.makeStream()
+            let (released, release) = AsyncStream<Void>.makeStream()
+            let router = Router()
+            router.post("hook") { _, _ -> Response in
+                enter.yield()
+                for await _ in released { break }
+                return Response(status: .ok)
+            }
+            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            try await app.test(.live) { client in
+                let port = try #require(client.port)
+                let (webhook, _) = try await dispatcher.register(
+                    url: "http://127.0.0.1:\(port)/hook",
+                    events: [.configUpdated],
+                    secret: nil,
+                    tenant: tenant.id
+                )
+                try await dispatcher.announcing(.configUpdated, tenant: tenant.id) {
+                    try await data.configuration.set(.branding, to: ["companyName": "Held"], tenant: tenant.id)
+                }
+                for await _ in entered { break }
+                try await dispatcher.delete(webhook)
+                release.yield()
+                // The attempt's outcome is not written over the deleted delivery; its pending record goes.
+                var pending = 1
+                for _ in 0..<200 where pending > 0 {
+                    try await Task.sleep(for: .milliseconds(10))
+                    pending = try await harness.store.scan(
+                        prefix: WebhookDispatcher.pendingPrefix,
+                        after: nil,
+                        limit: 10
+                    ).entries.count
+                }
+                #expect(pending == 0)
+                #expect(try await dispatcher.deliveries(of: webhook).isEmpty)
             }
         }
     }

@@ -156,6 +156,9 @@ public final class WebhookDispatcher: Sendable {
     func delete(_ webhook: Webhook) async throws {
         var batch = WriteBatch()
         batch.delete(Self.webhookKey(webhook))
+        // Rewriting the scope's marker makes a change that read this webhook as a subscriber
+        // read its subscribers again, so no delivery is stored after the webhook's are deleted.
+        batch.put(Self.scopeMarkerKey(webhook.tenantId), [])
         let prefix = Self.deliveryPrefix + webhook.id.uuidString.lowercased() + "/"
         try await EdgeRecordCodec.forEachPage(under: prefix, in: self.store) { entries in
             for entry in entries {
@@ -365,11 +368,18 @@ public final class WebhookDispatcher: Sendable {
                 let delay = self.configuration.retryDelays[delivery.attempts - 1]
                 delivery.nextAttemptAt = Date().addingTimeInterval(delay.timeInterval)
             }
+            // Only over the record read before the attempt: deleting the webhook during the
+            // attempt deleted it, and the next turn of the loop sees that.
+            batch.require(key, .version(stored.version))
             batch.put(key, try EdgeRecordCodec.encode(delivery))
             if delivery.status != .pending {
                 batch.delete(Self.pendingKey(delivery.id))
             }
-            try await self.store.batch(batch)
+            do {
+                try await self.store.batch(batch)
+            } catch let error as TenantStoreError where error.code == .preconditionFailed {
+                continue
+            }
             guard delivery.status == .pending else {
                 self.logger.info(
                     "webhook delivery finished",
