@@ -39,22 +39,7 @@ public final class AccessLog: Sendable {
     /// - Throws: When the file cannot be opened.
     public init(destination: String) throws {
         self.destination = destination
-        if destination == "-" {
-            self.handle = .standardOutput
-        } else {
-            if !FileManager.default.fileExists(atPath: destination) {
-                FileManager.default.createFile(
-                    atPath: destination,
-                    contents: nil,
-                    attributes: [.posixPermissions: 0o640]
-                )
-            }
-            guard let handle = FileHandle(forWritingAtPath: destination) else {
-                throw AccessLogError(message: "cannot open the access log \(destination) for writing")
-            }
-            handle.seekToEndOfFile()
-            self.handle = handle
-        }
+        self.handle = try Self.open(destination)
         let thread = Thread { [self] in self.writeLoop() }
         thread.name = "edge-access-log"
         thread.start()
@@ -69,7 +54,12 @@ public final class AccessLog: Sendable {
     private static func open(_ destination: String) throws -> FileHandle {
         if destination == "-" { return .standardOutput }
         if !FileManager.default.fileExists(atPath: destination) {
-            FileManager.default.createFile(atPath: destination, contents: nil, attributes: [.posixPermissions: 0o640])
+            // A file that cannot be created cannot be opened either, which is reported below.
+            _ = FileManager.default.createFile(
+                atPath: destination,
+                contents: nil,
+                attributes: [.posixPermissions: 0o640]
+            )
         }
         guard let handle = FileHandle(forWritingAtPath: destination) else {
             throw AccessLogError(message: "cannot open the access log \(destination) for writing")
