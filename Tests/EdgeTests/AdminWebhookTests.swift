@@ -574,6 +574,16 @@ import Testing
         }
     }
 
+    /// A dispatcher of its own over `store`, with fast retries, for tests that watch the store beneath it.
+    static func dispatcher(over store: any KeyValueStore) -> WebhookDispatcher {
+        WebhookDispatcher(
+            store: store,
+            secrets: SecretBox(key: Harness.secretKey),
+            configuration: Self.fastRetries,
+            logger: Logger(label: "webhook-tests") { _ in SwiftLogNoOpLogHandler() }
+        )
+    }
+
     /// Forwards to a store and keeps every batch it is given.
     final class BatchRecordingStore: KeyValueStore {
         let inner: FileKeyValueStore
@@ -626,12 +636,7 @@ import Testing
         try await Harness.with(webhooks: Self.fastRetries) { harness in
             let store = BatchRecordingStore(harness.store)
             let data = TenantData(store: store, platformDomain: "localhost")
-            let dispatcher = WebhookDispatcher(
-                store: store,
-                secrets: SecretBox(key: Harness.secretKey),
-                configuration: Self.fastRetries,
-                logger: Logger(label: "webhook-race-tests") { _ in SwiftLogNoOpLogHandler() }
-            )
+            let dispatcher = Self.dispatcher(over: store)
             let tenant = try await data.tenants.create(companyName: "Racing", subdomain: "racing")
             try await self.withReceiver { receiver, url in
                 // The registration commits after the change read its subscribers, before the change's batch.
@@ -671,12 +676,7 @@ import Testing
 
     @Test func aWebhookDeletedDuringAnAttemptLeavesNoDeliveryBehind() async throws {
         try await Harness.with(webhooks: Self.fastRetries) { harness in
-            let dispatcher = WebhookDispatcher(
-                store: harness.store,
-                secrets: SecretBox(key: Harness.secretKey),
-                configuration: Self.fastRetries,
-                logger: Logger(label: "webhook-deletion-tests") { _ in SwiftLogNoOpLogHandler() }
-            )
+            let dispatcher = Self.dispatcher(over: harness.store)
             let data = TenantData(store: harness.store, platformDomain: "localhost")
             let tenant = try await data.tenants.create(companyName: "Held", subdomain: "held")
             let (entered, enter) = AsyncStream<Void>.makeStream()
@@ -722,12 +722,7 @@ import Testing
         try await Harness.with(webhooks: Self.fastRetries) { harness in
             let store = BatchRecordingStore(harness.store)
             let data = TenantData(store: store, platformDomain: "localhost")
-            let dispatcher = WebhookDispatcher(
-                store: store,
-                secrets: SecretBox(key: Harness.secretKey),
-                configuration: Self.fastRetries,
-                logger: Logger(label: "webhook-batch-tests") { _ in SwiftLogNoOpLogHandler() }
-            )
+            let dispatcher = Self.dispatcher(over: store)
             let tenant = try await data.tenants.create(companyName: "Atomic", subdomain: "atomic")
             try await self.withReceiver { receiver, url in
                 _ = try await dispatcher.register(url: url, events: [.configUpdated], secret: nil, tenant: tenant.id)
