@@ -119,15 +119,14 @@ public final class WebhookDispatcher: Sendable {
         // Every registration rewrites its scope's marker on the condition that it is still the
         // version read before counting, so two registrations racing for the last place cannot
         // both take it: the loser counts again.
-        let marker = Self.scopeMarkerKey(tenant)
         for _ in 0..<Self.registrationAttempts {
-            let markerVersion = try await self.store.get(marker)?.version
+            let unchanged = try await self.scopeUnchanged(tenant)
             guard try await self.webhooks(tenant: tenant).count < Self.maximumWebhooksPerScope else {
                 throw AdminProblem.conflict("at most \(Self.maximumWebhooksPerScope) webhooks may be registered here")
             }
             var batch = WriteBatch()
-            batch.require(marker, markerVersion.map { .version($0) } ?? .absent)
-            batch.put(marker, [])
+            batch.require(unchanged.marker, unchanged.condition)
+            batch.put(unchanged.marker, [])
             batch.put(Self.webhookKey(webhook), try EdgeRecordCodec.encode(webhook))
             do {
                 try await self.store.batch(batch)
@@ -229,8 +228,8 @@ public final class WebhookDispatcher: Sendable {
             var records = WriteBatch()
             var deliveries: [PendingDelivery] = []
             for scope in scopes {
-                let marker = Self.scopeMarkerKey(scope)
-                records.require(marker, try await self.store.get(marker).map { .version($0.version) } ?? .absent)
+                let unchanged = try await self.scopeUnchanged(scope)
+                records.require(unchanged.marker, unchanged.condition)
                 deliveries += try await self.webhooks(tenant: scope).filter { $0.events.contains(event) }
                     .map { PendingDelivery(id: UUID(), to: $0) }
             }
@@ -485,6 +484,13 @@ public final class WebhookDispatcher: Sendable {
 
     private static func generateSecret() -> String {
         "whsec_" + SymmetricKey(size: .bits256).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+    }
+
+    /// The condition that no registration or deletion in `tenant`'s scope (`nil`: the
+    /// platform's) commits before the batch that requires it: its marker as it is now.
+    private func scopeUnchanged(_ tenant: UUID?) async throws -> (marker: String, condition: WritePrecondition) {
+        let marker = Self.scopeMarkerKey(tenant)
+        return (marker, try await self.store.get(marker).map { .version($0.version) } ?? .absent)
     }
 
     /// `edge/webhooks/platform/` or `edge/webhooks/<tenant id>/`.

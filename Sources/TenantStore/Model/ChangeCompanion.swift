@@ -18,7 +18,7 @@ public final class ChangeCompanion: Sendable {
 
     @TaskLocal static var current: [ChangeCompanion] = []
 
-    private let records: Records
+    let records: Records
     private let taken = Atomic<Bool>(false)
 
     public init(records: @escaping Records) {
@@ -50,10 +50,6 @@ public final class ChangeCompanion: Sendable {
     func giveBack() {
         self.taken.store(false, ordering: .releasing)
     }
-
-    func append(to batch: inout WriteBatch, tenant: Tenant, result: Any) async throws {
-        batch.append(try await self.records(tenant, result))
-    }
 }
 
 extension RecordStore {
@@ -64,7 +60,7 @@ extension RecordStore {
         do {
             var batch = batch
             for companion in companions {
-                try await companion.append(to: &batch, tenant: tenant, result: result)
+                batch.append(try await companion.records(tenant, result))
             }
             try await self.store.batch(batch)
         } catch {
