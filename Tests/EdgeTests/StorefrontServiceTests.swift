@@ -1,10 +1,11 @@
-import Edge
 import Foundation
 import Logging
 import NIOCore
 import Render
 import TenantStore
 import Testing
+
+@testable import Edge
 
 /// `StorefrontService` against a real `FileKeyValueStore` seeded with the demo stores; no
 /// sockets: requests go straight to the `StorefrontResponder` methods the transport calls.
@@ -194,6 +195,29 @@ import Testing
                 await service.respond(to: Self.request("acme.localhost", "/assets/0123456789abcdef/theme.css")).status
                     == 404
             )
+        }
+    }
+
+    @Test func unknownFingerprintsShareOneRenderOfTheNotFoundPage() async throws {
+        try await self.withService { service, data in
+            let acme = try await Self.tenant("acme", data)
+            let notFound = CacheKey(
+                tenantID: acme.id,
+                contentVersion: acme.contentVersion,
+                route: StorefrontRoute.notFoundRoute
+            )
+            let first = await service.respond(to: Self.request("acme.localhost", "/assets/0123456789abcdef/theme.css"))
+            #expect(first.status == 404)
+            #expect(service.cache.lookup(notFound) != nil)
+            let afterFirst = service.cache.statistics
+            for fingerprint in ["fedcba9876543210", "00000000000000aa", "0123456789abcdef"] {
+                let response = await service.respond(to: Self.request("acme.localhost", "/assets/\(fingerprint)/theme.css"))
+                #expect(response.status == 404)
+                #expect(Self.text(response) == Self.text(first))
+            }
+            let statistics = service.cache.statistics
+            #expect(statistics.renders == afterFirst.renders)
+            #expect(statistics.entries == afterFirst.entries)
         }
     }
 

@@ -274,18 +274,10 @@ public final class StorefrontService: StorefrontResponder {
                     version: tenant.contentVersion
                 )
             else { return Self.neutralNotFound(for: request) }
-            if route.isAsset {
-                return try await self.serveAsset(route, key: key, tenant: tenant, request: request)
+            if case .asset(let path) = route {
+                return try await self.serveAsset(at: path, key: key, tenant: tenant, request: request)
             }
-            let page = try await self.cache.page(for: key) {
-                let renderer = try await self.renderer(for: tenant)
-                let started = ContinuousClock.now
-                defer { self.metrics.recordRender(since: started) }
-                return self.render(route, with: renderer)
-            }
-            var response = Self.response(from: page, to: request)
-            response.cacheStatus = .miss
-            return response
+            return try await self.servePage(route, key: key, tenant: tenant, request: request)
         } catch {
             logger.info(
                 "storefront render failed",
@@ -339,11 +331,31 @@ public final class StorefrontService: StorefrontResponder {
     /// The content version in the cache keys of fingerprinted assets.
     static let assetVersion: UInt64 = 0
 
-    /// An asset from the cache, or rendered and cached when the tenant's theme has it. An unknown
-    /// fingerprint is answered 404 without caching, since it could be one a newer version of
-    /// the tenant's theme is about to have.
-    private func serveAsset(
+    /// A page from the cache, rendered once on a miss.
+    private func servePage(
         _ route: StorefrontRoute,
+        key: CacheKey,
+        tenant: Tenant,
+        request: StorefrontRequest
+    ) async throws -> StorefrontResponse {
+        let page = try await self.cache.page(for: key) {
+            let renderer = try await self.renderer(for: tenant)
+            let started = ContinuousClock.now
+            defer { self.metrics.recordRender(since: started) }
+            return self.render(route, with: renderer)
+        }
+        var response = Self.response(from: page, to: request)
+        response.cacheStatus = .miss
+        return response
+    }
+
+    /// An asset from the cache, or cached when the tenant's theme has it. An unknown
+    /// fingerprint is answered with the tenant's shared not-found page and nothing is cached
+    /// under its own key, since it could be one a newer version of the tenant's theme is about
+    /// to have; rendering that page anew for each of them would let any client make the server
+    /// render at will.
+    private func serveAsset(
+        at path: String,
         key: CacheKey,
         tenant: Tenant,
         request: StorefrontRequest
@@ -351,10 +363,17 @@ public final class StorefrontService: StorefrontResponder {
         if let page = self.cache.lookup(key) {
             return Self.response(from: page, to: request)
         }
-        let page = self.render(route, with: try await self.renderer(for: tenant))
-        if page.status == 200 {
-            _ = self.cache.insert(page, for: key)
+        let renderer = try await self.renderer(for: tenant)
+        guard renderer.asset(at: path) != nil else {
+            let notFound = CacheKey(
+                tenantID: tenant.id,
+                contentVersion: tenant.contentVersion,
+                route: StorefrontRoute.notFoundRoute
+            )
+            return try await self.servePage(.page(.notFound), key: notFound, tenant: tenant, request: request)
         }
+        let page = self.render(.asset(path: path), with: renderer)
+        _ = self.cache.insert(page, for: key)
         var response = Self.response(from: page, to: request)
         response.cacheStatus = .miss
         return response
