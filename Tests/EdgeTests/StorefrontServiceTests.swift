@@ -211,7 +211,9 @@ import Testing
             #expect(service.cache.lookup(notFound) != nil)
             let afterFirst = service.cache.statistics
             for fingerprint in ["fedcba9876543210", "00000000000000aa", "0123456789abcdef"] {
-                let response = await service.respond(to: Self.request("acme.localhost", "/assets/\(fingerprint)/theme.css"))
+                let response = await service.respond(
+                    to: Self.request("acme.localhost", "/assets/\(fingerprint)/theme.css")
+                )
                 #expect(response.status == 404)
                 #expect(Self.text(response) == Self.text(first))
             }
