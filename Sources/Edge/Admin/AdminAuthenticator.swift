@@ -19,10 +19,13 @@ struct AdminAuthenticator: RouterMiddleware {
     ) async throws -> Response {
         var context = context
         if let authorization = request.headers[.authorization] {
-            guard authorization.lowercased().hasPrefix("bearer ") else {
+            let scheme = "bearer "
+            guard HeaderFieldName.equal(authorization.prefix(scheme.count), scheme) else {
                 throw AdminProblem.unauthorized("the Authorization header must be 'Bearer <token>'")
             }
-            let token = String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+            // Not Foundation's `trimmingCharacters`: bridged through NSString, it cost 4 % of
+            // the CPU of a config PUT.
+            let token = String(HeaderList.trimmed(authorization.dropFirst(scheme.count)))
             context.principal = try await self.tokens.principal(forToken: token)
         } else if let key = request.headers[.apiKey] {
             guard let authenticated = try await self.apiKeys.authenticate(key: key) else {

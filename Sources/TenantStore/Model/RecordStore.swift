@@ -13,13 +13,20 @@ struct RecordStore: Sendable {
     private static let scanChunk = 1000
 
     let store: any KeyValueStore
+    private let decoded = DecodedRecords()
 
-    func read<Value: Decodable>(_ type: Value.Type, at key: String) async throws -> Versioned<Value>? {
+    init(store: any KeyValueStore) {
+        self.store = store
+    }
+
+    func read<Value: Decodable & Sendable>(_ type: Value.Type, at key: String) async throws -> Versioned<Value>? {
         guard let stored = try await self.store.get(key) else { return nil }
-        return Versioned(
-            value: try RecordCodec.decode(Value.self, from: stored.bytes, key: key),
-            version: stored.version
-        )
+        if let value = self.decoded.value(Value.self, at: key, version: stored.version) {
+            return Versioned(value: value, version: stored.version)
+        }
+        let value = try RecordCodec.decode(Value.self, from: stored.bytes, key: key)
+        self.decoded.remember(value, at: key, version: stored.version)
+        return Versioned(value: value, version: stored.version)
     }
 
     /// One page of the records under `prefix`, skipping those `include` rejects.

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+@testable import TenantStore
+
+extension ModelTests {
+    @Suite struct RecordStoreDecodedTests {
+        struct Note: Codable, Sendable, Equatable {
+            var text: String
+        }
+
+        @Test func aReadAfterAWriteSeesTheWriteNotTheRememberedValue() async throws {
+            try await withTenantData { _, store in
+                let records = RecordStore(store: store)
+                let first = try await store.put("notes/1", RecordCodec.encode(Note(text: "first")))
+                let read = try #require(try await records.read(Note.self, at: "notes/1"))
+                #expect(read.value == Note(text: "first"))
+                #expect(read.version == first)
+                #expect(try await records.read(Note.self, at: "notes/1")?.value == Note(text: "first"))
+
+                let second = try await store.put("notes/1", RecordCodec.encode(Note(text: "second")))
+                let reread = try #require(try await records.read(Note.self, at: "notes/1"))
+                #expect(reread.value == Note(text: "second"))
+                #expect(reread.version == second)
+
+                try await store.delete("notes/1")
+                #expect(try await records.read(Note.self, at: "notes/1") == nil)
+                _ = try await store.put("notes/1", RecordCodec.encode(Note(text: "third")))
+                #expect(try await records.read(Note.self, at: "notes/1")?.value == Note(text: "third"))
+            }
+        }
+
+        @Test func anEntryAnswersOnlyItsKeyVersionAndType() {
+            let decoded = RecordStore.DecodedRecords()
+            decoded.remember(Note(text: "kept"), at: "notes/1", version: 7)
+            #expect(decoded.value(Note.self, at: "notes/1", version: 7) == Note(text: "kept"))
+            #expect(decoded.value(Note.self, at: "notes/1", version: 8) == nil)
+            #expect(decoded.value(Note.self, at: "notes/2", version: 7) == nil)
+            #expect(decoded.value(String.self, at: "notes/1", version: 7) == nil)
+        }
+
+        @Test func aFullCacheStartsOverAndStaysBounded() {
+            let decoded = RecordStore.DecodedRecords()
+            for index in 0..<RecordStore.DecodedRecords.capacity {
+                decoded.remember(Note(text: "\(index)"), at: "notes/\(index)", version: 1)
+            }
+            #expect(decoded.value(Note.self, at: "notes/0", version: 1) == Note(text: "0"))
+            decoded.remember(Note(text: "one more"), at: "notes/more", version: 1)
+            #expect(decoded.value(Note.self, at: "notes/more", version: 1) == Note(text: "one more"))
+            #expect(decoded.value(Note.self, at: "notes/0", version: 1) == nil)
+        }
+    }
+}
+
+@Suite struct UUIDKeyComponentTests {
+    @Test func isTheLowercaseUUIDString() {
+        for uuid in [UUID(), UUID(), UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))]
+            + [
+                UUID(uuidString: "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")!,
+                UUID(uuidString: "0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9")!,
+            ]
+        {
+            #expect(uuid.keyComponent == uuid.uuidString.lowercased())
+        }
+    }
+}
