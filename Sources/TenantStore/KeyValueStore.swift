@@ -40,7 +40,9 @@ public protocol KeyValueStore: Sendable {
     ///
     /// - Throws: ``TenantStoreError`` with code ``TenantStoreError/Code/preconditionFailed``
     ///   naming the first key whose precondition did not hold; nothing is written then.
-    /// - Returns: the sequence number of the batch's last operation.
+    /// - Returns: the sequence number of the batch's last operation. The operations take
+    ///   consecutive numbers in order, each the version it leaves on its key, so the returned
+    ///   number tells every key's new version (``WriteBatch/version(of:committedAt:)``).
     @discardableResult
     func batch(_ batch: WriteBatch) async throws -> UInt64
 }
@@ -144,6 +146,15 @@ public struct WriteBatch: Sendable, Hashable {
     /// Adds a put of `value` under `key`.
     public mutating func put(_ key: String, _ value: [UInt8]) {
         self.operations.append(.put(key: key, value: value))
+    }
+
+    /// The version `key` has once this batch committed as `sequence` (what
+    /// ``KeyValueStore/batch(_:)`` returned), or `nil` when the batch leaves it absent or does
+    /// not write it.
+    public func version(of key: String, committedAt sequence: UInt64) -> UInt64? {
+        guard let index = self.operations.lastIndex(where: { $0.key == key }), case .put = self.operations[index]
+        else { return nil }
+        return sequence - UInt64(self.operations.count - 1 - index)
     }
 
     /// Adds a delete of `key`.

@@ -53,8 +53,9 @@ public final class ChangeCompanion: Sendable {
 }
 
 extension RecordStore {
-    /// Commits `batch`, which leaves `tenant` as given, with the records of every companion of
-    /// the current task that no earlier batch took.
+    /// Commits `batch`, which leaves `tenant` as given (when it writes the tenant record, it
+    /// writes `tenant`), with the records of every companion of the current task that no
+    /// earlier batch took.
     func commit(_ batch: WriteBatch, leaving tenant: Tenant, result: Any = ()) async throws {
         let companions = ChangeCompanion.current.filter { $0.take() }
         do {
@@ -62,7 +63,13 @@ extension RecordStore {
             for companion in companions {
                 batch.append(try await companion.records(tenant, result))
             }
-            try await self.store.batch(batch)
+            let sequence = try await self.store.batch(batch)
+            // The next change of this tenant starts by reading it: remembering what was just
+            // written spares decoding it again (the change decoded the version before).
+            let tenantKey = StoreKey.tenant(tenant.id)
+            if let version = batch.version(of: tenantKey, committedAt: sequence) {
+                self.decoded.remember(tenant, at: tenantKey, version: version)
+            }
         } catch {
             for companion in companions {
                 companion.giveBack()

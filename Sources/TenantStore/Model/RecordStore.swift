@@ -13,7 +13,8 @@ struct RecordStore: Sendable {
     private static let scanChunk = 1000
 
     let store: any KeyValueStore
-    private let decoded = DecodedRecords()
+    /// Decoded records by version; shared by every copy of this record store.
+    let decoded = DecodedRecords()
 
     init(store: any KeyValueStore) {
         self.store = store

@@ -30,6 +30,41 @@ extension ModelTests {
             }
         }
 
+        @Test func aBatchTellsTheVersionItLeftOnEachKey() async throws {
+            try await withTenantData { _, store in
+                _ = try await store.put("c", [1])
+                var batch = WriteBatch()
+                batch.put("a", [1])
+                batch.put("b", [2])
+                batch.delete("c")
+                batch.put("a", [3])
+                batch.put("d", [4])
+                batch.delete("d")
+                let sequence = try await store.batch(batch)
+                for key in ["a", "b", "c", "d", "e"] {
+                    #expect(batch.version(of: key, committedAt: sequence) == store.version(of: key), "\(key)")
+                }
+                #expect(batch.version(of: "a", committedAt: sequence) != nil)
+            }
+        }
+
+        @Test func theTenantAChangeRemembersIsTheOneStored() async throws {
+            try await withTenantData { data, store in
+                let id = try await data.tenants.create(companyName: "Acme", subdomain: "acme").id
+                _ = try await data.tenants.update(
+                    id,
+                    TenantUpdate(companyName: "Acme Optics", customDomains: ["shop.acme.test"])
+                )
+                try await data.configuration.set(.branding, to: ["companyName": "Acme"], tenant: id)
+                _ = try await data.tenants.suspend(id)
+                let remembered = try await data.tenants.tenant(id)
+                let decoded = try await TenantData(store: store).tenants.tenant(id)
+                #expect(remembered == decoded)
+                #expect(remembered.status == .suspended)
+                #expect(remembered.companyName == "Acme Optics")
+            }
+        }
+
         @Test func anEntryAnswersOnlyItsKeyVersionAndType() {
             let decoded = RecordStore.DecodedRecords()
             decoded.remember(Note(text: "kept"), at: "notes/1", version: 7)
