@@ -21,6 +21,9 @@ struct HostResolverTests {
             ("\u{212A}.example", "k.example"),
             ("www.shop.acme.com:65535", "www.shop.acme.com"),
             (String(repeating: "a", count: 63) + ".com", String(repeating: "a", count: 63) + ".com"),
+            ("123.com", "123.com"),
+            ("shop.1-2", "shop.1-2"),
+            ("a1", "a1"),
         ]
     )
     func normalises(input: String, expected: String) throws {
@@ -83,6 +86,23 @@ struct HostResolverTests {
         ]
     )
     func rejects(input: String, code: HostNameError.Code) {
+        #expect(throws: HostNameError(code: code)) {
+            try HostName(normalizing: input)
+        }
+    }
+
+    /// Lowercase ASCII names that look normalised at a glance, for the one-pass check.
+    static let almostNormal: [(String, HostNameError.Code)] = [
+        (String(repeating: "a.", count: 126) + "bc", .tooLong),
+        ("shop.123", .addressLiteral),
+        ("7", .addressLiteral),
+        ("shop-", .hyphenAtLabelEdge),
+        ("shop.-a", .hyphenAtLabelEdge),
+        ("a-.b", .hyphenAtLabelEdge),
+    ]
+
+    @Test("rejects lowercase names that are not host names", arguments: Self.almostNormal)
+    func rejectsAlmostNormal(input: String, code: HostNameError.Code) {
         #expect(throws: HostNameError(code: code)) {
             try HostName(normalizing: input)
         }

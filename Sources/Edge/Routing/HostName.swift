@@ -29,7 +29,11 @@ public struct HostName: Sendable, Hashable, CustomStringConvertible {
 
     /// Normalises and validates a Host header or `:authority` value.
     public init(normalizing authority: some StringProtocol) throws(HostNameError) {
-        self.value = try Self.normalize(Array(authority.utf8))
+        if Self.isNormal(authority) {
+            self.value = String(authority)
+        } else {
+            self.value = try Self.normalize(Array(authority.utf8))
+        }
     }
 
     private init(validated value: String) {
@@ -54,6 +58,41 @@ public struct HostName: Sendable, Hashable, CustomStringConvertible {
             return nil
         }
         return HostName(validated: "www." + self.value)
+    }
+
+    /// Whether `authority` is already a normalised host name, as the Host of nearly every
+    /// request is: then one pass over its bytes replaces copying, splitting and rebuilding it
+    /// (1.6 % of the storefront's CPU). Anything else, valid or not, goes through ``normalize(_:)``.
+    private static func isNormal(_ authority: some StringProtocol) -> Bool {
+        let bytes = authority.utf8
+        guard bytes.count <= Self.maximumLength else { return false }
+        var labelLength = 0
+        var labelIsNumeric = true
+        var previous = UInt8(ascii: ".")
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"):
+                labelIsNumeric = false
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                break
+            case UInt8(ascii: "-"):
+                guard previous != UInt8(ascii: ".") else { return false }
+                labelIsNumeric = false
+            case UInt8(ascii: "."):
+                guard labelLength > 0, previous != UInt8(ascii: "-") else { return false }
+                labelLength = 0
+                labelIsNumeric = true
+                previous = byte
+                continue
+            default:
+                return false
+            }
+            labelLength += 1
+            guard labelLength <= Self.maximumLabelLength else { return false }
+            previous = byte
+        }
+        // RFC 3696 §2: an all-digit top-level label makes an IPv4 address; `normalize` says so.
+        return labelLength > 0 && previous != UInt8(ascii: "-") && !labelIsNumeric
     }
 
     private static func normalize(_ input: [UInt8]) throws(HostNameError) -> String {
