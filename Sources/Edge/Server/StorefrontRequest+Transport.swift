@@ -261,7 +261,7 @@ enum HeaderFieldName {
     }
 
     /// Whether `name`, in any case, is `lowercaseName`.
-    static func equal(_ name: some StringProtocol, _ lowercaseName: some StringProtocol) -> Bool {
+    static func equal(_ name: some StringProtocol, _ lowercaseName: String) -> Bool {
         name.utf8.elementsEqual(lowercaseName.utf8) { byte, lower in
             (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == lower
         }
