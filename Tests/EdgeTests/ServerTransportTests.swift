@@ -200,6 +200,7 @@ private struct ServerFixture {
         let configuration = {
             var configuration = NIOHTTP2Handler.Configuration()
             configuration.connection.headerBlockValidation = validating ? .enabled : .disabled
+            configuration.connection.contentLengthValidation = validating ? .enabled : .disabled
             return configuration
         }()
         let (connection, multiplexer) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -723,6 +724,48 @@ struct ServerTransportTests {
         #expect(trailed.body.hasPrefix("POST acme.localhost /trailed - body=1"))
         #expect(badTrailers.reset == .protocolError)
         #expect(badTrailers.status == nil)
+    }
+
+    @Test func http2BodiesMustAddUpToTheirContentLength() async throws {
+        let fixture = try await ServerFixture.start()
+        let length = { (value: String) in [("content-length", value)] }
+        let malformed = [
+            HTTP2Request(method: "POST", path: "/short", headers: length("5"), body: ["abc"]),
+            HTTP2Request(method: "POST", path: "/long", headers: length("2"), body: ["ab", "c"]),
+            HTTP2Request(path: "/no-body", headers: length("4")),
+            HTTP2Request(method: "POST", path: "/not-a-number", headers: length("3x"), body: ["abc"]),
+            HTTP2Request(method: "POST", path: "/signed", headers: length("+3"), body: ["abc"]),
+            HTTP2Request(method: "POST", path: "/two", headers: length("3") + length("4"), body: ["abc"]),
+            HTTP2Request(
+                method: "POST",
+                path: "/trailed-short",
+                headers: length("3"),
+                body: ["ab"],
+                trailers: HPACKHeaders([("x-checksum", "1")])
+            ),
+        ]
+        let wellFormed = [
+            HTTP2Request(method: "POST", path: "/split", headers: length("3"), body: ["ab", "c"]),
+            HTTP2Request(method: "POST", path: "/same-twice", headers: length("3") + length("3"), body: ["abc"]),
+            HTTP2Request(path: "/zero", headers: length("0")),
+            HTTP2Request(
+                method: "POST",
+                path: "/trailed",
+                headers: length("2"),
+                body: ["ab"],
+                trailers: HPACKHeaders([("x-checksum", "1")])
+            ),
+            HTTP2Request(method: "POST", path: "/undeclared", body: ["abcd"]),
+        ]
+        let responses = try await fixture.http2(malformed + wellFormed, validating: false)
+        await fixture.stop()
+        for (request, response) in zip(malformed, responses) {
+            #expect(response.reset == .protocolError, "\(request.path)")
+            #expect(response.status == nil, "\(request.path)")
+        }
+        let answered = responses.dropFirst(malformed.count).map { ($0.status, $0.body.split(separator: " ").prefix(5)) }
+        #expect(answered.map(\.0) == ["200", "200", "200", "200", "200"])
+        #expect(answered.map { $0.1.last } == ["body=3", "body=3", "body=0", "body=2", "body=4"])
     }
 
     @Test func http2ResponsesLeaveOutFieldsThatAreNotWellFormed() async throws {

@@ -13,7 +13,10 @@ import NIOHPACK
 /// and `:authority`, each at most once and all before the first regular field; every request has
 /// `:method`, `:scheme` and a non-empty `:path`, except `CONNECT`, which has `:authority` and
 /// neither of the others; pseudo-field values contain no control byte, space or DEL; no value
-/// contains NUL, CR or LF; no connection-specific field, and `te` only as `trailers`.
+/// contains NUL, CR or LF; no connection-specific field, and `te` only as `trailers`; every
+/// `content-length` is the same decimal number. Whether the body adds up to it is checked as it
+/// arrives: `NIOHTTP2Handler`'s content-length validation is off as well, since it too covers
+/// both directions, and the storefront writes every response's `content-length` from its body.
 struct HTTP2RequestHead {
     var method: String
     /// `nil` only for `CONNECT`.
@@ -23,6 +26,8 @@ struct HTTP2RequestHead {
     var host: String?
     /// The regular fields, in order.
     var fields: [(name: String, value: String)]
+    /// The `content-length` value, which the DATA frames must add up to (RFC 9113 §8.1.1).
+    var contentLength: Int?
 
     /// Why a block is malformed, for the debug log.
     struct Malformed: Error, CustomStringConvertible {
@@ -57,6 +62,7 @@ struct HTTP2RequestHead {
         self.path = nil
         self.authority = nil
         self.host = nil
+        self.contentLength = nil
         self.fields = []
         self.fields.reserveCapacity(block.count)
         for (name, value, _) in block {
@@ -78,6 +84,11 @@ struct HTTP2RequestHead {
                 try Self.checkRegular(name: name, value: value)
                 if name == "host" {
                     self.host = value
+                } else if name == "content-length" {
+                    guard value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                        let length = Int(value), self.contentLength == nil || self.contentLength == length
+                    else { throw Malformed(description: "content-length \(value) is not one length") }
+                    self.contentLength = length
                 }
                 self.fields.append((name: name, value: value))
             }

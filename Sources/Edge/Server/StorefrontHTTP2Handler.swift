@@ -35,8 +35,8 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
 
     /// A stream whose request is still arriving or being answered.
     private enum Stream {
-        /// Reading the request body until `END_STREAM`.
-        case receiving(StorefrontRequest)
+        /// Reading the request body until `END_STREAM`; it must add up to the declared length.
+        case receiving(StorefrontRequest, declaredLength: Int?)
         /// The request is complete and the responder is working on it.
         case responding(ResponseObserver.Request?)
     }
@@ -71,10 +71,11 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
         switch (frame.payload, self.streams[id]) {
         case (.headers(let headers), nil):
             self.receiveHead(headers, stream: id, context: context)
-        case (.headers(let trailers), .receiving(let request)):
+        case (.headers(let trailers), .receiving(let request, let declaredLength)):
             // Trailers end the request; nothing here reads them.
             do {
                 try HTTP2RequestHead.validateTrailers(trailers.headers)
+                try Self.checkLength(request.body?.readableBytes ?? 0, declared: declaredLength, complete: true)
             } catch {
                 self.reset(id, .protocolError, context: context, malformed: error)
                 return
@@ -84,7 +85,7 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
                 return
             }
             self.dispatch(request, stream: id, context: context)
-        case (.data(let data), .receiving(var request)):
+        case (.data(let data), .receiving(var request, let declaredLength)):
             self.returnToWindows(data, stream: id, context: context)
             // Leaving `.receiving` first keeps the body uniquely referenced, so appending to it
             // does not copy it.
@@ -97,6 +98,12 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
                 self.refuse(413, stream: id, context: context)
                 return
             }
+            do {
+                try Self.checkLength(received + chunk.readableBytes, declared: declaredLength, complete: data.endStream)
+            } catch {
+                self.reset(id, .protocolError, context: context, malformed: error)
+                return
+            }
             if received == 0 {
                 request.body = chunk
             } else {
@@ -105,7 +112,7 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
             if data.endStream {
                 self.dispatch(request, stream: id, context: context)
             } else {
-                self.streams[id] = .receiving(request)
+                self.streams[id] = .receiving(request, declaredLength: declaredLength)
             }
         case (.data(let data), _):
             // The rest of a body this handler refused; the connection's window still counts it.
@@ -199,11 +206,30 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
             connection: self.connection
         )
         if frame.endStream {
+            do {
+                try Self.checkLength(0, declared: head.contentLength, complete: true)
+            } catch {
+                self.reset(id, .protocolError, context: context, malformed: error)
+                return
+            }
             self.dispatch(request, stream: id, context: context)
-        } else if let length = request.header("content-length").flatMap(Int.init), length > self.limits.maxBodyBytes {
+        } else if let length = head.contentLength, length > self.limits.maxBodyBytes {
             self.refuse(413, stream: id, context: context)
         } else {
-            self.streams[id] = .receiving(request)
+            self.streams[id] = .receiving(request, declaredLength: head.contentLength)
+        }
+    }
+
+    /// A request whose DATA frames do not add up to its `content-length` is malformed (RFC 9113
+    /// §8.1.1); `received` is what arrived so far, all of it when `complete`.
+    private static func checkLength(
+        _ received: Int,
+        declared: Int?,
+        complete: Bool
+    ) throws(HTTP2RequestHead.Malformed) {
+        guard let declared else { return }
+        guard received <= declared, !complete || received == declared else {
+            throw HTTP2RequestHead.Malformed(description: "content-length \(declared), body \(received) bytes or more")
         }
     }
 

@@ -375,8 +375,10 @@ public final class StorefrontServer: Sendable {
                     HTTP2Setting(parameter: .maxConcurrentStreams, value: limits.http2MaxConcurrentStreams),
                     HTTP2Setting(parameter: .maxHeaderListSize, value: limits.http2MaxHeaderListSize),
                 ],
-                // Requests are checked by `HTTP2RequestHead`, responses as they are prepared.
-                headerBlockValidation: .disabled
+                // Requests are checked by `HTTP2RequestHead` and `StorefrontHTTP2Handler`,
+                // responses as they are prepared; their `content-length` is their body's.
+                headerBlockValidation: .disabled,
+                contentLengthValidation: .disabled
             )
         )
         try channel.pipeline.syncOperations.addHandler(
