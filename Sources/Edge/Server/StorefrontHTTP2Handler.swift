@@ -237,15 +237,17 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
         let logged = self.connection.observer.begin(request, version: "HTTP/2.0")
         self.streams[id] = .responding(logged)
         let isHead = request.method == "HEAD"
+        var request = request
+        if let ready = self.answerer.immediateAnswer(to: &request) {
+            self.write(ready, isHead: isHead, stream: id, flush: false, context: context)
+            return
+        }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let ready = self.answerer.answer(request, on: context.eventLoop) { response in
+        self.answerer.render(request, on: context.eventLoop) { response in
             let (handler, context) = loopBound.value
             // The client may have reset the stream meanwhile.
             guard case .responding = handler.streams[id], context.channel.isActive else { return }
             handler.write(response, isHead: isHead, stream: id, flush: true, context: context)
-        }
-        if let ready {
-            self.write(ready, isHead: isHead, stream: id, flush: false, context: context)
         }
     }
 

@@ -149,14 +149,10 @@ struct RequestAnswerer {
         self.connection = connection
     }
 
-    /// The response when it is ready now; otherwise `nil`, and `deliver` is called with it on
-    /// `eventLoop` once rendered (the caller checks there whether it is still wanted).
-    mutating func answer(
-        _ request: StorefrontRequest,
-        on eventLoop: any EventLoop,
-        whenRendered deliver: @escaping (StorefrontResponse) -> Void
-    ) -> StorefrontResponse? {
-        var request = request
+    /// The response when it is ready now; otherwise `nil`, and the caller passes `request`
+    /// (its host normalized by now) to ``render(_:on:whenRendered:)``. Two steps, so that a
+    /// cache hit allocates no completion closure it would not call.
+    mutating func immediateAnswer(to request: inout StorefrontRequest) -> StorefrontResponse? {
         if let last = self.lastCovered, last.authority == request.authority {
             request.normalizedHost = last.host
         } else {
@@ -165,16 +161,22 @@ struct RequestAnswerer {
             self.lastCovered = (request.authority, host)
             request.normalizedHost = host
         }
-        if let response = self.responder.immediateResponse(to: request) {
-            return response
-        }
+        return self.responder.immediateResponse(to: request)
+    }
+
+    /// Renders in a task; `deliver` is called with the response on `eventLoop` (the caller
+    /// checks there whether it is still wanted).
+    func render(
+        _ request: StorefrontRequest,
+        on eventLoop: any EventLoop,
+        whenRendered deliver: @escaping (StorefrontResponse) -> Void
+    ) {
         let responder = self.responder
         let deliver = NIOLoopBound(deliver, eventLoop: eventLoop)
         Task {
             let response = await responder.respond(to: request)
             deliver.eventLoop.execute { deliver.value(response) }
         }
-        return nil
     }
 }
 

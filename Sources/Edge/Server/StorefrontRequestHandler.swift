@@ -168,15 +168,21 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
     }
 
     private func dispatch(_ head: HTTPRequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
-        let request = self.makeRequest(head, body: body)
+        var request = self.makeRequest(head, body: body)
         self.logged = self.connection.observer.begin(
             request,
             version: head.version.major == 1 && head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1"
         )
         let keepAlive = head.isKeepAlive && !self.quiescing
         let isHead = head.method == .HEAD
+        if let ready = self.answerer.immediateAnswer(to: &request) {
+            // Flushed by channelReadComplete, or after replaying held requests.
+            self.write(ready, isHead: isHead, keepAlive: keepAlive, flush: false, context: context)
+            return
+        }
+        self.state = .responding
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let ready = self.answerer.answer(request, on: context.eventLoop) { response in
+        self.answerer.render(request, on: context.eventLoop) { response in
             let (handler, context) = loopBound.value
             guard case .responding = handler.state, context.channel.isActive else { return }
             handler.write(
@@ -186,12 +192,6 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
                 flush: true,
                 context: context
             )
-        }
-        if let ready {
-            // Flushed by channelReadComplete, or after replaying held requests.
-            self.write(ready, isHead: isHead, keepAlive: keepAlive, flush: false, context: context)
-        } else {
-            self.state = .responding
         }
     }
 
