@@ -67,8 +67,10 @@ extension RecordStore {
             // The next change of this tenant starts by reading it: remembering what was just
             // written spares decoding it again (the change decoded the version before).
             let tenantKey = StoreKey.tenant(tenant.id)
-            if let version = batch.version(of: tenantKey, committedAt: sequence) {
-                self.decoded.remember(tenant, at: tenantKey, version: version)
+            if let version = batch.version(of: tenantKey, committedAt: sequence),
+                case .put(_, let bytes)? = batch.operations.last(where: { $0.key == tenantKey })
+            {
+                self.decoded.remember(tenant, at: tenantKey, version: version, byteCount: bytes.count)
             }
         } catch {
             for companion in companions {

@@ -12,28 +12,51 @@ extension RecordStore {
         private struct Entry {
             var version: UInt64
             var value: any Sendable
+            var cost: Int
         }
 
-        /// The most entries kept; a full cache starts over, since the records that matter are
-        /// the few read again and again, which refill it at once.
-        static let capacity = 4096
+        private struct State {
+            var entries: [String: Entry] = [:]
+            var cost = 0
+        }
 
-        private let entries = Mutex<[String: Entry]>([:])
+        /// What all entries may cost together: each its stored bytes, its key and
+        /// ``entryOverhead``. Full, the cache starts over, since the records that matter are the
+        /// few read again and again, which refill it at once.
+        static let budget = 8 << 20
+        /// Records stored in more bytes than this (templates, large imports) are not kept: they
+        /// are read once per render or change, and would crowd out the small ones.
+        static let largestRecord = 64 << 10
+        /// The dictionary slot and the boxed value of an entry, estimated.
+        static let entryOverhead = 128
+
+        private let state = Mutex(State())
 
         func value<Value: Sendable>(_ type: Value.Type, at key: String, version: UInt64) -> Value? {
-            self.entries.withLock { entries in
-                guard let entry = entries[key], entry.version == version else { return nil }
+            self.state.withLock { state in
+                guard let entry = state.entries[key], entry.version == version else { return nil }
                 return entry.value as? Value
             }
         }
 
-        func remember(_ value: some Sendable, at key: String, version: UInt64) {
-            self.entries.withLock { entries in
-                if entries.count >= Self.capacity, entries[key] == nil {
-                    entries.removeAll(keepingCapacity: true)
+        /// Keeps `value`, the decoding of the `byteCount` bytes stored under `key` at `version`.
+        func remember(_ value: some Sendable, at key: String, version: UInt64, byteCount: Int) {
+            guard byteCount <= Self.largestRecord else { return }
+            let cost = byteCount + key.utf8.count + Self.entryOverhead
+            self.state.withLock { state in
+                if let replaced = state.entries[key] {
+                    state.cost -= replaced.cost
                 }
-                entries[key] = Entry(version: version, value: value)
+                if state.cost + cost > Self.budget {
+                    state.entries.removeAll(keepingCapacity: true)
+                    state.cost = 0
+                }
+                state.entries[key] = Entry(version: version, value: value, cost: cost)
+                state.cost += cost
             }
         }
+
+        /// The entries' total cost, for tests.
+        var cost: Int { self.state.withLock { $0.cost } }
     }
 }

@@ -26,7 +26,7 @@ struct RecordStore: Sendable {
             return Versioned(value: value, version: stored.version)
         }
         let value = try RecordCodec.decode(Value.self, from: stored.bytes, key: key)
-        self.decoded.remember(value, at: key, version: stored.version)
+        self.decoded.remember(value, at: key, version: stored.version, byteCount: stored.bytes.count)
         return Versioned(value: value, version: stored.version)
     }
 

@@ -67,20 +67,33 @@ extension ModelTests {
 
         @Test func anEntryAnswersOnlyItsKeyVersionAndType() {
             let decoded = RecordStore.DecodedRecords()
-            decoded.remember(Note(text: "kept"), at: "notes/1", version: 7)
+            decoded.remember(Note(text: "kept"), at: "notes/1", version: 7, byteCount: 20)
             #expect(decoded.value(Note.self, at: "notes/1", version: 7) == Note(text: "kept"))
             #expect(decoded.value(Note.self, at: "notes/1", version: 8) == nil)
             #expect(decoded.value(Note.self, at: "notes/2", version: 7) == nil)
             #expect(decoded.value(String.self, at: "notes/1", version: 7) == nil)
         }
 
-        @Test func aFullCacheStartsOverAndStaysBounded() {
+        @Test func theCacheStaysWithinItsBudget() {
             let decoded = RecordStore.DecodedRecords()
-            for index in 0..<RecordStore.DecodedRecords.capacity {
-                decoded.remember(Note(text: "\(index)"), at: "notes/\(index)", version: 1)
+            let largest = RecordStore.DecodedRecords.largestRecord
+            decoded.remember(Note(text: "large"), at: "notes/large", version: 1, byteCount: largest + 1)
+            #expect(decoded.value(Note.self, at: "notes/large", version: 1) == nil)
+            #expect(decoded.cost == 0)
+
+            decoded.remember(Note(text: "replaced"), at: "notes/same", version: 1, byteCount: 1000)
+            let one = decoded.cost
+            decoded.remember(Note(text: "replacing"), at: "notes/same", version: 2, byteCount: 1000)
+            #expect(decoded.cost == one)
+
+            var index = 0
+            while decoded.cost + largest <= RecordStore.DecodedRecords.budget {
+                decoded.remember(Note(text: "\(index)"), at: "notes/\(index)", version: 1, byteCount: largest)
+                index += 1
             }
             #expect(decoded.value(Note.self, at: "notes/0", version: 1) == Note(text: "0"))
-            decoded.remember(Note(text: "one more"), at: "notes/more", version: 1)
+            decoded.remember(Note(text: "one more"), at: "notes/more", version: 1, byteCount: largest)
+            #expect(decoded.cost <= RecordStore.DecodedRecords.budget)
             #expect(decoded.value(Note.self, at: "notes/more", version: 1) == Note(text: "one more"))
             #expect(decoded.value(Note.self, at: "notes/0", version: 1) == nil)
         }
