@@ -53,10 +53,15 @@ public final class ChangeCompanion: Sendable {
 }
 
 extension RecordStore {
-    /// Commits `batch`, which leaves `tenant` as given (when it writes the tenant record, it
-    /// writes `tenant`), with the records of every companion of the current task that no
-    /// earlier batch took.
-    func commit(_ batch: WriteBatch, leaving tenant: Tenant, result: Any = ()) async throws {
+    /// Commits `batch`, which leaves `tenant` as given, with the records of every companion of
+    /// the current task that no earlier batch took; then remembers each of `remembered`'s
+    /// values whose bytes are what the batch left under its key.
+    func commit(
+        _ batch: WriteBatch,
+        leaving tenant: Tenant,
+        result: Any = (),
+        remembering remembered: [String: (value: any Sendable, bytes: [UInt8])] = [:]
+    ) async throws {
         let companions = ChangeCompanion.current.filter { $0.take() }
         do {
             var batch = batch
@@ -64,13 +69,11 @@ extension RecordStore {
                 batch.append(try await companion.records(tenant, result))
             }
             let sequence = try await self.store.batch(batch)
-            // The next change of this tenant starts by reading it: remembering what was just
-            // written spares decoding it again (the change decoded the version before).
-            let tenantKey = StoreKey.tenant(tenant.id)
-            if let version = batch.version(of: tenantKey, committedAt: sequence),
-                case .put(_, let bytes)? = batch.operations.last(where: { $0.key == tenantKey })
-            {
-                self.decoded.remember(tenant, at: tenantKey, version: version, byteCount: bytes.count)
+            for (key, record) in remembered {
+                guard let version = batch.version(of: key, committedAt: sequence),
+                    case .put(_, let bytes)? = batch.operations.last(where: { $0.key == key }), bytes == record.bytes
+                else { continue }
+                self.decoded.remember(record.value, at: key, version: version, byteCount: bytes.count)
             }
         } catch {
             for companion in companions {

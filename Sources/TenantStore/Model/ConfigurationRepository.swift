@@ -81,7 +81,7 @@ public struct ConfigurationRepository: Sendable {
             mutation in
             guard sections[key] != section else { return }
             sections[key] = section
-            try mutation.put(
+            try mutation.putRemembered(
                 StoreKey.configuration(of: tenant) + key.rawValue,
                 try self.sealing(section, key, tenant: tenant)
             )
@@ -113,7 +113,7 @@ public struct ConfigurationRepository: Sendable {
             for key in ConfigurationKey.allCases {
                 let recordKey = StoreKey.configuration(of: tenant) + key.rawValue
                 if let section = replacement[key] {
-                    try mutation.put(recordKey, try self.sealing(section, key, tenant: tenant))
+                    try mutation.putRemembered(recordKey, try self.sealing(section, key, tenant: tenant))
                 } else if sections[key] != nil {
                     mutation.delete(recordKey)
                 }

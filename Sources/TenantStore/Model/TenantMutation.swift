@@ -15,6 +15,8 @@ struct TenantMutation {
     var changesContent = false
     private(set) var batch = WriteBatch()
     private(set) var claims: [(key: String, takenMessage: String)] = []
+    /// Values put with ``putRemembered(_:_:)``, with the bytes they were stored as.
+    private(set) var remembered: [String: (value: any Sendable, bytes: [UInt8])] = [:]
 
     init(tenant: Tenant) {
         self.tenant = tenant
@@ -22,10 +24,24 @@ struct TenantMutation {
 
     mutating func put(_ key: String, _ value: some Encodable) throws {
         self.batch.put(key, try RecordCodec.encode(value))
+        self.remembered[key] = nil
+    }
+
+    /// Puts `value` and, once the batch commits, remembers it as the decoding of what it wrote
+    /// (``RecordStore/DecodedRecords``), so the next read of the key does not decode it: the
+    /// tenant record and configuration sections, read again by the next change.
+    ///
+    /// Only for types whose decoding gives back exactly the value encoded, such as ``Tenant``
+    /// and ``JSONValue`` (strings, `Double`s and `Date`s, which JSON carries exactly).
+    mutating func putRemembered(_ key: String, _ value: some Encodable & Sendable) throws {
+        let bytes = try RecordCodec.encode(value)
+        self.batch.put(key, bytes)
+        self.remembered[key] = (value, bytes)
     }
 
     mutating func delete(_ key: String) {
         self.batch.delete(key)
+        self.remembered[key] = nil
     }
 
     mutating func require(_ key: String, _ condition: WritePrecondition) {
@@ -72,14 +88,19 @@ extension RecordStore {
                 mutation.tenant.updatedAt = Date()
             }
             if mutation.tenant != current.value {
-                try mutation.put(tenantKey, mutation.tenant)
+                try mutation.putRemembered(tenantKey, mutation.tenant)
             }
             guard !mutation.batch.isEmpty else {
                 return (result, mutation.tenant)
             }
             mutation.require(tenantKey, .version(current.version))
             do {
-                try await self.commit(mutation.batch, leaving: mutation.tenant, result: result)
+                try await self.commit(
+                    mutation.batch,
+                    leaving: mutation.tenant,
+                    result: result,
+                    remembering: mutation.remembered
+                )
                 return (result, mutation.tenant)
             } catch let error as TenantStoreError where error.code == .preconditionFailed {
                 try await self.throwIfTaken(mutation.claims)

@@ -65,6 +65,35 @@ extension ModelTests {
             }
         }
 
+        @Test func theSectionsAChangeRemembersAreTheOnesStored() async throws {
+            try await withTenantData { data, store in
+                let id = try await data.tenants.create(companyName: "Acme", subdomain: "acme").id
+                let sections: [(ConfigurationKey, JSONValue)] = [
+                    (.branding, ["companyName": "Acme \"Optics\" ü", "colors": ["primary": "#123456"]]),
+                    (
+                        .commerce,
+                        [
+                            "paymentMethods": ["card", "invoice"],
+                            "shipping": ["flatRate": 4.35, "currency": "EUR"],
+                        ]
+                    ),
+                    (.features, ["vto": true, "analytics": false]),
+                ]
+                for (key, section) in sections {
+                    try await data.configuration.set(key, to: section, tenant: id)
+                }
+                let records = data.configuration.records
+                for key in [StoreKey.tenant(id)] + sections.map({ StoreKey.configuration(of: id) + $0.0.rawValue }) {
+                    let stored = try #require(try await store.get(key))
+                    let fresh = try RecordCodec.decode(JSONValue.self, from: stored.bytes, key: key)
+                    let tenant = records.decoded.value(Tenant.self, at: key, version: stored.version)
+                    let remembered = try tenant.map { try JSONValue(encoding: $0) }
+                    let section = records.decoded.value(JSONValue.self, at: key, version: stored.version)
+                    #expect((remembered ?? section) == fresh, "\(key)")
+                }
+            }
+        }
+
         @Test func anEntryAnswersOnlyItsKeyVersionAndType() {
             let decoded = RecordStore.DecodedRecords()
             decoded.remember(Note(text: "kept"), at: "notes/1", version: 7, byteCount: 20)
