@@ -42,7 +42,7 @@ public protocol KeyValueStore: Sendable {
     ///   naming the first key whose precondition did not hold; nothing is written then.
     /// - Returns: the sequence number of the batch's last operation. The operations take
     ///   consecutive numbers in order, each the version it leaves on its key, so the returned
-    ///   number tells every key's new version (``WriteBatch/version(of:committedAt:)``).
+    ///   number tells every key's new version (``WriteBatch/stored(_:committedAt:)``).
     @discardableResult
     func batch(_ batch: WriteBatch) async throws -> UInt64
 }
@@ -148,13 +148,14 @@ public struct WriteBatch: Sendable, Hashable {
         self.operations.append(.put(key: key, value: value))
     }
 
-    /// The version `key` has once this batch committed as `sequence` (what
-    /// ``KeyValueStore/batch(_:)`` returned), or `nil` when the batch leaves it absent or does
-    /// not write it.
-    public func version(of key: String, committedAt sequence: UInt64) -> UInt64? {
-        guard let index = self.operations.lastIndex(where: { $0.key == key }), case .put = self.operations[index]
+    /// What `key` holds once this batch committed as `sequence` (what ``KeyValueStore/batch(_:)``
+    /// returned): the bytes of its last put and their version, or `nil` when the batch leaves
+    /// it absent or does not write it.
+    public func stored(_ key: String, committedAt sequence: UInt64) -> StoredValue? {
+        guard let index = self.operations.lastIndex(where: { $0.key == key }),
+            case .put(_, let bytes) = self.operations[index]
         else { return nil }
-        return sequence - UInt64(self.operations.count - 1 - index)
+        return StoredValue(bytes: bytes, version: sequence - UInt64(self.operations.count - 1 - index))
     }
 
     /// Adds a delete of `key`.

@@ -60,7 +60,7 @@ extension RecordStore {
         _ batch: WriteBatch,
         leaving tenant: Tenant,
         result: Any = (),
-        remembering remembered: [String: (value: any Sendable, bytes: [UInt8])] = [:]
+        remembering remembered: TenantMutation.Remembered = [:]
     ) async throws {
         let companions = ChangeCompanion.current.filter { $0.take() }
         do {
@@ -70,10 +70,10 @@ extension RecordStore {
             }
             let sequence = try await self.store.batch(batch)
             for (key, record) in remembered {
-                guard let version = batch.version(of: key, committedAt: sequence),
-                    case .put(_, let bytes)? = batch.operations.last(where: { $0.key == key }), bytes == record.bytes
-                else { continue }
-                self.decoded.remember(record.value, at: key, version: version, byteCount: bytes.count)
+                guard let stored = batch.stored(key, committedAt: sequence), stored.bytes == record.bytes else {
+                    continue
+                }
+                self.decoded.remember(record.value, at: key, version: stored.version, byteCount: stored.bytes.count)
             }
         } catch {
             for companion in companions {

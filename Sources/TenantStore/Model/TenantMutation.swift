@@ -15,8 +15,9 @@ struct TenantMutation {
     var changesContent = false
     private(set) var batch = WriteBatch()
     private(set) var claims: [(key: String, takenMessage: String)] = []
-    /// Values put with ``putRemembered(_:_:)``, with the bytes they were stored as.
-    private(set) var remembered: [String: (value: any Sendable, bytes: [UInt8])] = [:]
+    /// Values put with ``putRemembered(_:_:)`` by key, with the bytes they were stored as.
+    typealias Remembered = [String: (value: any Sendable, bytes: [UInt8])]
+    private(set) var remembered: Remembered = [:]
 
     init(tenant: Tenant) {
         self.tenant = tenant

@@ -42,9 +42,9 @@ extension ModelTests {
                 batch.delete("d")
                 let sequence = try await store.batch(batch)
                 for key in ["a", "b", "c", "d", "e"] {
-                    #expect(batch.version(of: key, committedAt: sequence) == store.version(of: key), "\(key)")
+                    #expect(batch.stored(key, committedAt: sequence) == (try await store.get(key)), "\(key)")
                 }
-                #expect(batch.version(of: "a", committedAt: sequence) != nil)
+                #expect(batch.stored("a", committedAt: sequence)?.bytes == [3])
             }
         }
 
