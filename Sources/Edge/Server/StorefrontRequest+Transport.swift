@@ -264,7 +264,15 @@ enum HeaderFieldName {
 
     /// Whether `name`, in any case, is `lowercaseName`.
     static func equal(_ name: some StringProtocol, _ lowercaseName: String) -> Bool {
-        name.utf8.elementsEqual(lowercaseName.utf8) { byte, lower in
+        name.utf8.equalsIgnoringASCIICase(lowercase: lowercaseName.utf8)
+    }
+}
+
+extension Sequence<UInt8> {
+    /// Whether these bytes, with ASCII letters in any case, are `lowercase`: how header field
+    /// names and certificate names (A-labels) compare.
+    func equalsIgnoringASCIICase(lowercase: some Sequence<UInt8>) -> Bool {
+        self.elementsEqual(lowercase) { byte, lower in
             (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == lower
         }
     }

@@ -139,23 +139,12 @@ public struct CertificateBundle: Sendable {
         if pattern.last == UInt8(ascii: ".") {
             pattern = pattern.dropLast()
         }
-        if Self.caselessEqual(pattern, host) { return true }
+        if pattern.equalsIgnoringASCIICase(lowercase: host) { return true }
         guard pattern.count > 2, pattern[pattern.startIndex] == UInt8(ascii: "*"),
             pattern[pattern.startIndex + 1] == UInt8(ascii: "."),
             let firstDot = host.firstIndex(of: UInt8(ascii: ".")), firstDot > host.startIndex
         else { return false }
-        return Self.caselessEqual(pattern.dropFirst(), host[firstDot...])
-    }
-
-    /// Whether `pattern`, in any ASCII case, is `lowercase`.
-    private static func caselessEqual(
-        _ pattern: Slice<UnsafeBufferPointer<UInt8>>,
-        _ lowercase: Slice<UnsafeBufferPointer<UInt8>>
-    ) -> Bool {
-        pattern.count == lowercase.count
-            && zip(pattern, lowercase).allSatisfy { byte, lower in
-                (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == lower
-            }
+        return pattern.dropFirst().equalsIgnoringASCIICase(lowercase: host[firstDot...])
     }
 
     private static func dnsNames(of leaf: Certificate) throws(CertificateValidationError) -> [String] {
