@@ -44,7 +44,7 @@ final class Provisioner: Sendable {
     func start(_ job: ProvisioningJob) {
         // The job outlives the request, whose audit event its changes must not take.
         ChangeCompanion.withoutCompanions {
-            _ = Task { await self.run(job) }
+            _ = Task(executorPreference: RenderExecutor.shared) { await self.run(job) }
         }
     }
 

@@ -173,7 +173,7 @@ struct RequestAnswerer {
     ) {
         let responder = self.responder
         let deliver = NIOLoopBound(deliver, eventLoop: eventLoop)
-        Task {
+        Task(executorPreference: RenderExecutor.shared) {
             let response = await responder.respond(to: request)
             deliver.eventLoop.execute { deliver.value(response) }
         }

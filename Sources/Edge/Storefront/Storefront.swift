@@ -441,7 +441,7 @@ public final class StorefrontService: StorefrontResponder {
             {
                 state.slots[leastRecent] = nil
             }
-            let task = Task { try await self.buildRenderer(for: tenant) }
+            let task = Task(executorPreference: RenderExecutor.shared) { try await self.buildRenderer(for: tenant) }
             state.slots[tenant.id] = RendererSlot(version: tenant.contentVersion, task: task, lastUsed: state.clock)
             return task
         }
