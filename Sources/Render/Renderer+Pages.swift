@@ -25,9 +25,10 @@ extension Renderer {
         ]
         context["categories"] = self.prepared.categoryLinks
         context["hasCategories"] = !self.prepared.categoryLinks.isEmpty
-        context["products"] = self.prepared.homeCards
-        context["productsHTML"] = self.prepared.homeHTML
-        context["hasProducts"] = !self.prepared.homeCards.isEmpty
+        let cards = self.prepared.homeCards
+        context["products"] = cards
+        context["productsHTML"] = PreparedContext.html(of: cards)
+        context["hasProducts"] = !cards.isEmpty
         return context
     }
 
@@ -55,7 +56,7 @@ extension Renderer {
             link["current"] = (link["slug"] as? String) == slug
             return link
         }
-        let cards = slice.compactMap { self.prepared.cards[$0.slug] }
+        let cards = slice.compactMap { self.prepared.card($0.slug) }
         context["products"] = cards
         context["productsHTML"] = PreparedContext.html(of: cards)
         context["hasProducts"] = !slice.isEmpty
@@ -85,7 +86,7 @@ extension Renderer {
         )
         context["query"] = trimmed
         context["resultCount"] = matches.count
-        let cards = slice.compactMap { self.prepared.cards[$0.slug] }
+        let cards = slice.compactMap { self.prepared.card($0.slug) }
         context["products"] = cards
         context["productsHTML"] = PreparedContext.html(of: cards)
         context["hasProducts"] = !slice.isEmpty
@@ -206,7 +207,7 @@ extension Renderer {
         var currency = self.storefront.products.first?.currency ?? "USD"
         for line in lines where line.quantity > 0 {
             guard let product = self.prepared.products[line.productSlug],
-                var card = self.prepared.cards[line.productSlug]
+                var card = self.prepared.card(line.productSlug)
             else { continue }
             currency = product.currency
             let quantity = min(line.quantity, 999)

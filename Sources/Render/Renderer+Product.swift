@@ -5,7 +5,7 @@ extension Renderer {
     static let relatedCount = 4
 
     func productContext(slug: String) -> [String: Any]? {
-        guard let product = self.prepared.products[slug], var card = self.prepared.cards[slug] else { return nil }
+        guard let product = self.prepared.products[slug], var card = self.prepared.card(slug) else { return nil }
         let path = "/products/" + Formatting.percentEncoded(slug)
         let description =
             product.description.isEmpty ? "\(product.name) at \(self.storefront.displayName)" : product.description
@@ -40,12 +40,12 @@ extension Renderer {
             .filter { $0.slug != slug && $0.categorySlug != nil && $0.categorySlug == product.categorySlug }
             .sorted { ($0.featured ? 0 : 1, $0.name) < ($1.featured ? 0 : 1, $1.name) }
             .prefix(Self.relatedCount)
-        context["related"] = related.compactMap { self.prepared.cards[$0.slug] }
+        context["related"] = related.compactMap { self.prepared.card($0.slug) }
         context["hasRelated"] = !related.isEmpty
         if self.storefront.features.recommendations {
             let shown = Set(related.map(\.slug) + [slug])
             let recommended = self.recommendations(for: product, excluding: shown)
-            context["recommendations"] = recommended.compactMap { self.prepared.cards[$0.slug] }
+            context["recommendations"] = recommended.compactMap { self.prepared.card($0.slug) }
             context["hasRecommendations"] = !recommended.isEmpty
         }
 

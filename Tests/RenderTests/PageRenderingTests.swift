@@ -90,6 +90,21 @@ import Testing
         #expect(html.contains("<meta property=\"og:type\" content=\"product\">"))
     }
 
+    /// Cards are rendered when a page first shows them and kept for the next pages: what a page
+    /// shows must not depend on which page rendered a card first.
+    @Test func pagesAreTheSameWhicheverPageRenderedTheirCardsFirst() {
+        let storefront = Fixtures.storefront(products: Fixtures.products(count: 30))
+        let pages: [StorefrontPage] = [
+            .product(slug: "frame-0"), .category(slug: "sunglasses", sort: .featured, page: 1), .home,
+            .search(query: "frame"), .cart([OrderRequest.Line(productSlug: "frame-3", quantity: 1)]),
+        ]
+        let alone = pages.map { Fixtures.renderer(storefront).render($0).text }
+        let forward = Fixtures.renderer(storefront)
+        #expect(pages.map { forward.render($0).text } == alone)
+        let backward = Fixtures.renderer(storefront)
+        #expect(pages.reversed().map { backward.render($0).text } == alone.reversed())
+    }
+
     @Test func searchFindsByNameAndAttributes() {
         let renderer = Fixtures.renderer()
         let html = renderer.render(.search(query: "aviator")).text

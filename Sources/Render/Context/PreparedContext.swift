@@ -1,25 +1,26 @@
+import Synchronization
 import TenantStore
 
 /// The parts of every render context that depend only on the storefront, built once.
 ///
 /// - Note: `@unchecked Sendable` because `[String: Any]` is not `Sendable` to the compiler;
 ///   every value stored here is a `String`, `Bool`, `Int` or an array or dictionary of those,
-///   all immutable values, and the struct is never mutated after `init`.
+///   all immutable values, and the struct is never mutated after `init` (rendered cards are
+///   kept in ``CardHTML``, behind its lock).
 struct PreparedContext: @unchecked Sendable {
     /// Keys shared by every page: store, assets, navigation, features, analytics.
     let common: [String: Any]
-    /// Product card dictionaries by slug; `html` holds the card rendered once by the theme's
-    /// `product-card` partial, because a card looks the same on every page of a content version
-    /// and rendering two dozen of them per page would dominate the page's cost.
-    let cards: [String: [String: Any]]
+    /// Product card dictionaries by slug, without their `html` (see ``card(_:)``).
+    private let cardFields: [String: [String: Any]]
+    /// The `html` of each card a page has shown.
+    private let cardHTML = CardHTML()
+    private let theme: Theme
     /// Products by slug.
     let products: [String: Product]
     /// Each product's attributes as normalised `name=value` keys, for recommendations.
     let attributeKeys: [String: Set<String>]
-    /// The home page's products: featured first, then by name, at most one page.
-    let homeCards: [[String: Any]]
-    /// `homeCards` rendered and joined, so the grid is one string on the hot path.
-    let homeHTML: String
+    /// The slugs of the home page's products: featured first, then by name, at most one page.
+    private let homeSlugs: [String]
     /// Categories sorted by position, then name.
     let categories: [ProductCategory]
     /// Category dictionaries in the same order.
@@ -89,16 +90,27 @@ struct PreparedContext: @unchecked Sendable {
             }
         }
         self.common = common
-        let rendered = cards.mapValues { card in
-            var card = card
-            card["html"] = theme.render(common.merging(card) { _, own in own }, template: "product-card")
-            return card
+        self.cardFields = cards
+        self.theme = theme
+        self.homeSlugs = ProductSort.featured.sorted(storefront.products).prefix(Renderer.pageSize).map(\.slug)
+    }
+
+    /// The card of the product `slug`, with `html`: the card rendered by the theme's
+    /// `product-card` partial. A card looks the same on every page of a content version, so
+    /// each is rendered once, when a page first shows it. Not all of them up front: with more
+    /// tenants than renderers are kept for, a renderer is often built to render one page, and
+    /// rendering all two dozen cards was then most of the cost of a cache miss.
+    func card(_ slug: String) -> [String: Any]? {
+        guard var card = self.cardFields[slug] else { return nil }
+        card["html"] = self.cardHTML.html(of: slug) {
+            self.theme.render(self.common.merging(card) { _, own in own }, template: "product-card")
         }
-        self.cards = rendered
-        self.homeCards = ProductSort.featured.sorted(storefront.products).prefix(Renderer.pageSize).compactMap {
-            rendered[$0.slug]
-        }
-        self.homeHTML = Self.html(of: self.homeCards)
+        return card
+    }
+
+    /// The home page's product cards.
+    var homeCards: [[String: Any]] {
+        self.homeSlugs.compactMap(self.card)
     }
 
     static func card(_ product: Product, categoryName: String?) -> [String: Any] {
@@ -131,5 +143,21 @@ struct PreparedContext: @unchecked Sendable {
             return value
         }
         return nil
+    }
+}
+
+/// The rendered `html` of product cards by slug, filled in as pages show them.
+///
+/// Two renders that need the same card at once may both render it; they render the same text.
+final class CardHTML: Sendable {
+    private let rendered = Mutex<[String: String]>([:])
+
+    func html(of slug: String, render: () -> String) -> String {
+        if let html = self.rendered.withLock({ $0[slug] }) {
+            return html
+        }
+        let html = render()
+        self.rendered.withLock { $0[slug] = html }
+        return html
     }
 }
