@@ -1,7 +1,8 @@
 import Foundation
-import Render
 import TenantStore
 import Testing
+
+@testable import Render
 
 @Suite struct EscapingTests {
     static func hostileStorefront(features: Features = Features()) -> Storefront {
@@ -80,5 +81,20 @@ import Testing
         let sitemap = Fixtures.renderer(Self.hostileStorefront()).sitemapXML().text
         #expect(sitemap.contains("<loc>https://acme.localhost/products/evil</loc>"))
         #expect(!sitemap.contains("<script"))
+    }
+}
+
+/// Which image and link URLs a page may show: http(s) or same-origin paths, with nothing that
+/// could end an attribute or hide in whitespace.
+@Suite struct SafeURLTests {
+    @Test(arguments: [
+        ("https://cdn.example.com/a.jpg", true), ("HTTP://cdn.example.com/a.jpg", true), ("/images/é.jpg", true),
+        ("//evil.example/a.jpg", false), ("javascript:alert(1)", false), ("data:image/png;base64,AA", false),
+        ("", false), ("/a b.jpg", false), ("/a\tb.jpg", false), ("/a\r\nb.jpg", false), ("/a\u{00A0}b.jpg", false),
+        ("/a\u{3000}b.jpg", false), ("/e\u{0301}\u{2003}.jpg", false), ("/a\"b.jpg", false), ("/a<b.jpg", false),
+        ("/a`b.jpg", false), ("/a\\b.jpg", false),
+    ])
+    func onlyHTTPAndPathsWithoutQuotesOrWhitespace(url: String, safe: Bool) {
+        #expect((Formatting.safeURL(url) != nil) == safe)
     }
 }
