@@ -292,8 +292,16 @@ struct AdminAuthTests {
                 headers: Self.bearer(token)
             )
             #expect(deleted.status == .ok)
-            let gone = try await client.execute(uri: "/api/tenants/\(id)", method: .get, headers: Self.bearer(token))
-            #expect(gone.status == .notFound)
+            // Gone for every read of the API, also those that only list what the tenant has.
+            for resource in ["", "/templates", "/products", "/categories", "/orders", "/leads", "/domains", "/preview"]
+            {
+                let gone = try await client.execute(
+                    uri: "/api/tenants/\(id)\(resource)",
+                    method: .get,
+                    headers: Self.bearer(token)
+                )
+                #expect(gone.status == .notFound, "\(resource)")
+            }
         }
     }
 

@@ -42,10 +42,7 @@ extension AdminAPI {
         }
         api.get("tenants/:id") { _, context in
             let id = try Self.tenantID(context, .read)
-            let tenant = try await self.data.tenants.tenant(id)
-            // A deleted tenant keeps its record for the audit trail, but is gone for the API.
-            guard tenant.status != .deleted else { throw AdminProblem.notFound("no such tenant") }
-            return try Self.json(tenant)
+            return try Self.json(try await self.data.tenants.liveTenant(id))
         }
         api.put("tenants/:id") { request, context in
             let id = try Self.tenantID(context, .write)

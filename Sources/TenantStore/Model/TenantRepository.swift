@@ -64,6 +64,18 @@ public struct TenantRepository: Sendable {
         return tenant.value
     }
 
+    /// The tenant `id` unless it was deleted: a deleted tenant keeps its record (its id is never
+    /// reused, its audit trail stays), but is gone for everything that serves or manages it.
+    ///
+    /// - Throws: ``TenantStoreError`` `.notFound` when there is no such tenant or it was deleted.
+    public func liveTenant(_ id: UUID) async throws -> Tenant {
+        let tenant = try await self.tenant(id)
+        guard tenant.status != .deleted else {
+            throw TenantStoreError.notFound("tenant \(id.keyComponent) was deleted")
+        }
+        return tenant
+    }
+
     /// The tenant that owns `subdomain`; `nil` when none does or `subdomain` could never be one.
     public func tenant(subdomain: String) async throws -> Tenant? {
         try await self.lookup(subdomain: subdomain).tenant
