@@ -152,6 +152,12 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
             }
         } else {
             self.logger.debug("connection error", metadata: ["error": "\(error)"])
+            // NIO closes the socket itself after a read or write fails. Closing through the
+            // pipeline as well makes NIOSSLHandler start a TLS shutdown on the dead connection,
+            // and the timer of that shutdown (5 s) is never cancelled: it kept the connection's
+            // handlers and TLS buffers alive, about 2,800 connections and 220 MB under full
+            // handshakes, whose clients reset the connection without reading the session tickets.
+            guard !(error is IOError) else { return }
             context.close(promise: nil)
         }
     }
