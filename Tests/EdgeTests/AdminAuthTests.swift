@@ -302,6 +302,24 @@ struct AdminAuthTests {
                 )
                 #expect(gone.status == .notFound, "\(resource)")
             }
+            let importing = try await client.execute(
+                uri: "/api/tenants/\(id)/products/import?format=ndjson&mode=atomic",
+                method: .post,
+                headers: Self.bearer(token),
+                body: ByteBuffer(string: #"{"slug":"boot","name":"Boot","priceMinor":1000,"currency":"EUR"}"#)
+            )
+            #expect(importing.status == .notFound)
+            // A token still valid for the deleted tenant lists nothing.
+            let scoped = try await fixture.tokens.sign(
+                role: .tenantAdmin,
+                tenant: UUID(uuidString: id),
+                subject: "test-deleted",
+                lifetime: .seconds(60)
+            )
+            let own = try await client.execute(uri: "/api/tenants", method: .get, headers: Self.bearer(scoped))
+            #expect(own.status == .ok)
+            let page = try JSONSerialization.jsonObject(with: Data(buffer: own.body)) as? [String: Any]
+            #expect((page?["items"] as? [Any])?.isEmpty == true)
         }
     }
 

@@ -99,7 +99,7 @@ extension AdminAPI {
         api.get("tenants/:id/products") { request, context in
             let id = try Self.tenantID(context, .read)
             let (limit, cursor) = try Self.paging(request)
-            _ = try await self.data.tenants.liveTenant(id)
+            _ = try await self.data.tenants.tenant(id)
             let page = try await self.data.catalog.products(tenant: id, limit: limit, after: cursor)
             return try Self.json(AdminPage(items: page.items, nextCursor: page.nextCursor))
         }
@@ -136,7 +136,7 @@ extension AdminAPI {
     private func registerCategoryRoutes(on api: RouterGroup<AdminRequestContext>) {
         api.get("tenants/:id/categories") { _, context in
             let id = try Self.tenantID(context, .read)
-            _ = try await self.data.tenants.liveTenant(id)
+            _ = try await self.data.tenants.tenant(id)
             return try Self.json(AdminPage(items: try await self.data.catalog.categories(tenant: id), nextCursor: nil))
         }
         api.post("tenants/:id/categories") { request, context in

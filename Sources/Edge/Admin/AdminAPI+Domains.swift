@@ -47,7 +47,7 @@ extension AdminAPI {
     func registerDomainRoutes(on api: RouterGroup<AdminRequestContext>) {
         api.get("tenants/:id/domains") { _, context in
             let id = try Self.tenantID(context, .read)
-            let tenant = try await self.data.tenants.liveTenant(id)
+            let tenant = try await self.data.tenants.tenant(id)
             var statuses: [DomainStatus] = []
             for domain in tenant.customDomains.sorted() {
                 statuses.append(try await self.domainStatus(domain))
@@ -58,7 +58,7 @@ extension AdminAPI {
             let id = try Self.tenantID(context, .write)
             let body = try await Self.decode(AttachDomain.self, from: request, context: context)
             let domain = normalisedDomain(body.domain)
-            let attached = try await self.data.tenants.liveTenant(id).customDomains.contains(domain)
+            let attached = try await self.data.tenants.tenant(id).customDomains.contains(domain)
             _ = try await self.data.tenants.addCustomDomain(domain, to: id)
             let status = try await self.domainStatus(domain)
             guard attached else {

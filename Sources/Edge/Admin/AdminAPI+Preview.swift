@@ -12,7 +12,7 @@ extension AdminAPI {
     func registerPreviewRoutes(on api: RouterGroup<AdminRequestContext>) {
         api.get("tenants/:id/preview") { request, context in
             let id = try Self.tenantID(context, .read)
-            let tenant = try await self.data.tenants.liveTenant(id)
+            let tenant = try await self.data.tenants.tenant(id)
             let target = request.uri.queryParameters["path"].map(String.init) ?? "/"
             guard target.hasPrefix("/"), target.utf8.count <= 2048 else {
                 throw AdminProblem.badRequest(

@@ -90,7 +90,7 @@ extension AdminAPI {
     func registerProvisioningRoutes(on api: RouterGroup<AdminRequestContext>) {
         api.post("tenants/:id/provision") { request, context in
             let id = try Self.tenantID(context, .write)
-            let tenant = try await self.data.tenants.liveTenant(id)
+            let tenant = try await self.data.tenants.tenant(id)
             if tenant.status == .suspended {
                 // Provisioning activates the tenant, which only a platform admin may do.
                 try context.requirePrincipal().requirePlatformAdmin()

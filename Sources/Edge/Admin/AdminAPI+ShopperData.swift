@@ -10,14 +10,14 @@ extension AdminAPI {
         api.get("tenants/:id/orders") { request, context in
             let id = try Self.tenantID(context, .read)
             let (limit, cursor) = try Self.paging(request)
-            _ = try await self.data.tenants.liveTenant(id)
+            _ = try await self.data.tenants.tenant(id)
             let page = try await self.data.orders.orders(tenant: id, limit: limit, after: cursor)
             return try Self.json(AdminPage(items: page.items, nextCursor: page.nextCursor))
         }
         api.get("tenants/:id/leads") { request, context in
             let id = try Self.tenantID(context, .read)
             let (limit, cursor) = try Self.paging(request)
-            _ = try await self.data.tenants.liveTenant(id)
+            _ = try await self.data.tenants.tenant(id)
             let page = try await self.data.leads.leads(tenant: id, limit: limit, after: cursor)
             return try Self.json(AdminPage(items: page.items, nextCursor: page.nextCursor))
         }

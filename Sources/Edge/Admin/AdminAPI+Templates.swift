@@ -21,7 +21,7 @@ extension AdminAPI {
         api.get("tenants/:id/templates") { _, context in
             let id = try Self.tenantID(context, .read)
             // Confirms the tenant exists: an empty list would otherwise hide a wrong id.
-            _ = try await self.data.tenants.liveTenant(id)
+            _ = try await self.data.tenants.tenant(id)
             return try Self.json(AdminPage(items: try await self.data.templates.list(tenant: id), nextCursor: nil))
         }
         api.put("tenants/:id/templates/:name") { request, context in

@@ -33,16 +33,16 @@ extension AdminAPI {
             let principal = try context.requirePrincipal()
             let (limit, cursor) = try Self.paging(request)
             if let tenant = principal.tenant {
-                // A tenant-scoped caller sees exactly its own tenant.
-                let own = try await self.data.tenants.tenant(tenant)
-                return try Self.json(AdminPage(items: [own], nextCursor: nil))
+                // A tenant-scoped caller sees exactly its own tenant, and nothing once it is deleted.
+                let own = try await self.data.tenants.tenant(tenant, includeDeleted: true)
+                return try Self.json(AdminPage(items: own.status == .deleted ? [] : [own], nextCursor: nil))
             }
             let page = try await self.data.tenants.list(limit: limit, after: cursor)
             return try Self.json(AdminPage(items: page.items, nextCursor: page.nextCursor))
         }
         api.get("tenants/:id") { _, context in
             let id = try Self.tenantID(context, .read)
-            return try Self.json(try await self.data.tenants.liveTenant(id))
+            return try Self.json(try await self.data.tenants.tenant(id))
         }
         api.put("tenants/:id") { request, context in
             let id = try Self.tenantID(context, .write)

@@ -47,7 +47,7 @@ extension AdminAPI {
         }
         api.post("tenants/:id/webhooks") { request, context in
             let id = try Self.tenantID(context, .write)
-            _ = try await self.data.tenants.liveTenant(id)
+            _ = try await self.data.tenants.tenant(id)
             return try await self.registerWebhook(request, context: context, tenant: id)
         }
         api.get("tenants/:id/webhooks") { _, context in

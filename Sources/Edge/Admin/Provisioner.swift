@@ -182,7 +182,7 @@ final class Provisioner: Sendable {
             let theme = try self.storefront.themes.compile(template)
             return "template '\(template.name)' compiled (theme '\(theme.name)')"
         case .renderPages:
-            let tenant = try await self.data.tenants.liveTenant(id)
+            let tenant = try await self.data.tenants.tenant(id)
             let renderer = try await self.storefront.renderer(for: tenant)
             let home = renderer.render(.home)
             guard home.status == 200 else { throw AdminProblem.conflict("the home page rendered \(home.status)") }
@@ -195,7 +195,7 @@ final class Provisioner: Sendable {
             }
             return "home and product '\(product.slug)' rendered"
         case .checkDomains:
-            let tenant = try await self.data.tenants.liveTenant(id)
+            let tenant = try await self.data.tenants.tenant(id)
             guard !tenant.customDomains.isEmpty else { return "no custom domains" }
             let certificates = Dictionary(
                 try await self.data.certificates.list(tenant: id).map { ($0.domain, $0) },
@@ -212,12 +212,12 @@ final class Provisioner: Sendable {
                 ? "\(tenant.customDomains.count) domain(s) with certificates"
                 : "no certificate yet for: \(missing.joined(separator: ", "))"
         case .activate:
-            let tenant = try await self.data.tenants.liveTenant(id)
+            let tenant = try await self.data.tenants.tenant(id)
             guard tenant.status != .active else { return "already active" }
             try await self.data.tenants.resume(id)
             return "activated"
         case .warmCache:
-            return try await self.warm(try await self.data.tenants.liveTenant(id))
+            return try await self.warm(try await self.data.tenants.tenant(id))
         }
     }
 

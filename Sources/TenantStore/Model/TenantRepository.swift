@@ -54,26 +54,17 @@ public struct TenantRepository: Sendable {
         throw TenantStoreError.conflict("subdomain '\(subdomain)' is changing hands concurrently; try again")
     }
 
-    /// The tenant with `id`, including a deleted one (whose id stays reserved).
+    /// The tenant with `id`. A deleted tenant keeps its record (its id is never reused, its audit
+    /// trail stays) but is gone for everything that serves or manages it, so it is only returned
+    /// when `includeDeleted`, as ``list(limit:after:includeDeleted:)`` does.
     ///
-    /// - Throws: ``TenantStoreError`` `.notFound`.
-    public func tenant(_ id: UUID) async throws -> Tenant {
+    /// - Throws: ``TenantStoreError`` `.notFound` when there is no such tenant, or it was deleted.
+    public func tenant(_ id: UUID, includeDeleted: Bool = false) async throws -> Tenant {
+        guard includeDeleted else { return try await self.records.liveTenant(id).value }
         guard let tenant = try await self.records.read(Tenant.self, at: StoreKey.tenant(id)) else {
             throw TenantStoreError.notFound("tenant \(id.keyComponent) not found")
         }
         return tenant.value
-    }
-
-    /// The tenant `id` unless it was deleted: a deleted tenant keeps its record (its id is never
-    /// reused, its audit trail stays), but is gone for everything that serves or manages it.
-    ///
-    /// - Throws: ``TenantStoreError`` `.notFound` when there is no such tenant or it was deleted.
-    public func liveTenant(_ id: UUID) async throws -> Tenant {
-        let tenant = try await self.tenant(id)
-        guard tenant.status != .deleted else {
-            throw TenantStoreError.notFound("tenant \(id.keyComponent) was deleted")
-        }
-        return tenant
     }
 
     /// The tenant that owns `subdomain`; `nil` when none does or `subdomain` could never be one.

@@ -43,7 +43,8 @@ extension ModelTests {
 
                 #expect(deleted.status == .deleted)
                 #expect(deleted.contentVersion == tenant.contentVersion + 1)
-                #expect(try await data.tenants.tenant(tenant.id) == deleted)
+                #expect(try await data.tenants.tenant(tenant.id, includeDeleted: true) == deleted)
+                await #expect(throws: TenantStoreError.self) { try await data.tenants.tenant(tenant.id) }
                 let after = try await rawEntries(in: store).map(\.key)
                 let owned = "t/\(tenant.id.uuidString.lowercased())/"
                 #expect(before.contains { $0.hasPrefix(owned) })
