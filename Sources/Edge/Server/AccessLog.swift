@@ -152,7 +152,9 @@ public final class AccessLog: Sendable {
     /// Client-chosen text with quotes, backslashes and control characters escaped, so that a
     /// request cannot forge a log line or break the quoting.
     static func escaped(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) else { return text }
+        guard text.utf8.containsByte(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) else {
+            return text
+        }
         var result = ""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -70,7 +70,7 @@ struct HTTP2RequestHead {
                 guard self.fields.isEmpty else { throw Malformed(description: "\(name) after a regular field") }
                 guard let pseudo = PseudoFields(name: name) else { throw Malformed(description: "unknown \(name)") }
                 guard !seen.contains(pseudo) else { throw Malformed(description: "\(name) twice") }
-                guard !value.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
+                guard !value.utf8.containsByte(where: { $0 <= 0x20 || $0 == 0x7F }) else {
                     throw Malformed(description: "\(name) has a control byte or space")
                 }
                 seen.insert(pseudo)
@@ -85,7 +85,7 @@ struct HTTP2RequestHead {
                 if name == "host" {
                     self.host = value
                 } else if name == "content-length" {
-                    guard value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                    guard !value.utf8.containsByte(where: { $0 < UInt8(ascii: "0") || $0 > UInt8(ascii: "9") }),
                         let length = Int(value), self.contentLength == nil || self.contentLength == length
                     else { throw Malformed(description: "content-length \(value) is not one length") }
                     self.contentLength = length
