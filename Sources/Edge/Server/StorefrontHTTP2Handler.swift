@@ -84,6 +84,7 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
                 self.reset(id, .protocolError, context: context)
                 return
             }
+            self.streams[id] = nil
             self.dispatch(request, stream: id, context: context)
         case (.data(let data), .receiving(var request, let declaredLength)):
             self.returnToWindows(data, stream: id, context: context)
@@ -110,6 +111,7 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
                 request.body?.writeBuffer(&chunk)
             }
             if data.endStream {
+                self.streams[id] = nil
                 self.dispatch(request, stream: id, context: context)
             } else {
                 self.streams[id] = .receiving(request, declaredLength: declaredLength)
@@ -233,35 +235,35 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
         }
     }
 
+    /// Answers a complete request, whose stream is not in ``streams``: a cache hit at once,
+    /// without ever entering it; a render from there, so that a reset can drop its answer.
     private func dispatch(_ request: StorefrontRequest, stream id: HTTP2StreamID, context: ChannelHandlerContext) {
         let logged = self.connection.observer.begin(request, version: "HTTP/2.0")
-        self.streams[id] = .responding(logged)
         let isHead = request.method == "HEAD"
         var request = request
         if let ready = self.answerer.immediateAnswer(to: &request) {
-            self.write(ready, isHead: isHead, stream: id, flush: false, context: context)
+            self.write(ready, logged: logged, isHead: isHead, stream: id, flush: false, context: context)
             return
         }
+        self.streams[id] = .responding(logged)
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         self.answerer.render(request, on: context.eventLoop) { response in
             let (handler, context) = loopBound.value
             // The client may have reset the stream meanwhile.
-            guard case .responding = handler.streams[id], context.channel.isActive else { return }
-            handler.write(response, isHead: isHead, stream: id, flush: true, context: context)
+            guard case .responding(let logged) = handler.streams.removeValue(forKey: id), context.channel.isActive
+            else { return }
+            handler.write(response, logged: logged, isHead: isHead, stream: id, flush: true, context: context)
         }
     }
 
     private func write(
         _ response: StorefrontResponse,
+        logged: ResponseObserver.Request?,
         isHead: Bool,
         stream id: HTTP2StreamID,
         flush: Bool,
         context: ChannelHandlerContext
     ) {
-        var logged: ResponseObserver.Request?
-        if case .responding(let request) = self.streams.removeValue(forKey: id) {
-            logged = request
-        }
         var headers = HPACKHeaders()
         headers.reserveCapacity(response.headers.count + (response.prepared?.http2.count ?? 0) + 4)
         headers.add(name: ":status", value: String(response.status))
@@ -327,8 +329,15 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
         context: ChannelHandlerContext
     ) {
         self.logger.debug("rejected request", metadata: ["http.response.status_code": "\(status)"])
-        self.streams[id] = .responding(nil)
-        self.write(.rejection(status: status), isHead: false, stream: id, flush: requestComplete, context: context)
+        self.streams[id] = nil
+        self.write(
+            .rejection(status: status),
+            logged: nil,
+            isHead: false,
+            stream: id,
+            flush: requestComplete,
+            context: context
+        )
         if !requestComplete {
             context.writeAndFlush(
                 Self.wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(.noError))),
