@@ -30,9 +30,9 @@ final class TenantDirectory: Sendable {
     }
 
     /// The tenant `host` resolved to, if nothing its lookup read has changed since.
-    func currentTenant(for host: String) -> Tenant? {
+    func currentTenant(for host: String) -> HostLookup.Serving? {
         guard let lookup = self.lookups.withLock({ $0[host] }), lookup.isCurrent(in: self.store) else { return nil }
-        return lookup.tenant
+        return lookup.serving
     }
 
     /// Records what `host` resolved to; a lookup that found no tenant is not kept.

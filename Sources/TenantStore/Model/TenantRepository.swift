@@ -243,6 +243,10 @@ public struct TenantRepository: Sendable {
 public final class HostLookup: Sendable {
     /// The tenant, or `nil` when the host names none.
     public let tenant: Tenant?
+    /// What serving a cached page reads of ``tenant``. Copying a `Tenant` out of the lookup
+    /// retains each of its strings and arrays, which with many tenants rotating sit in memory
+    /// another core last wrote: this copies none.
+    public let serving: Serving?
     let reads: [(key: String, version: UInt64?)]
     /// A ``KeyValueStore/latestVersion`` at which every read still had its version. Checking
     /// the versions takes the store's lock once per key, on every request of every event loop;
@@ -251,7 +255,18 @@ public final class HostLookup: Sendable {
 
     init(tenant: Tenant?, reads: [(key: String, version: UInt64?)]) {
         self.tenant = tenant
+        self.serving = tenant.map { Serving(id: $0.id, status: $0.status, contentVersion: $0.contentVersion) }
         self.reads = reads
+    }
+
+    /// A tenant's identity, status and content version: what picks a cached page.
+    public struct Serving: Sendable {
+        /// ``Tenant/id``.
+        public let id: UUID
+        /// ``Tenant/status``.
+        public let status: Tenant.Status
+        /// ``Tenant/contentVersion``.
+        public let contentVersion: UInt64
     }
 
     /// Whether nothing the lookup read has changed in `store` since; no awaiting, so an event
