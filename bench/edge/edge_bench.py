@@ -37,8 +37,13 @@ MIXED_WRITES_PER_SECOND = 10
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+STARTED = time.monotonic()
+
+
 def log(message):
-    print(f"edge-bench: {message}", file=sys.stderr, flush=True)
+    """Progress on stderr, with the time since the benchmark started."""
+    elapsed = int(time.monotonic() - STARTED)
+    print(f"edge-bench [{elapsed // 60}:{elapsed % 60:02d}]: {message}", file=sys.stderr, flush=True)
 
 
 class Failure(Exception):
