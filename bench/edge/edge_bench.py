@@ -710,8 +710,11 @@ def run(options, duration, work, processes):
     rounds, edge_rss, nginx_rss = [], [], []
     for number in range(1, ROUNDS + 1):
         round_results = {"edge": {}, "nginx": {}}
+        # Which server goes first alternates from round to round (edge, nginx; nginx, edge; …), so
+        # that a drift of the machine within a scenario's pair of runs favours neither.
+        order = (("edge", edge), ("nginx", nginx))
         for name, drive in scenarios:
-            for label, server in (("edge", edge), ("nginx", nginx)):
+            for label, server in order if number % 2 else reversed(order):
                 result = measured(server, lambda: drive(server.port))
                 round_results[label][name] = result
                 log(f"round {number}/{ROUNDS} {name:<10} {label:<5} {result['rps']:>9,.0f} /s  "
