@@ -12,7 +12,7 @@ import Testing
 /// Answers at once unless the path starts with `/slow`, which waits the milliseconds in the query.
 ///
 /// `/hop` answers with header names in mixed case and with fields the transport owns or HTTP/2
-/// forbids, as a careless responder might.
+/// forbids, as a careless responder might; `/sized?N` with a body of N bytes.
 private struct EchoResponder: StorefrontResponder {
     /// Told `start <path>` as each request reaches the slow path and `end <path>` once its
     /// answer is ready, in the order the server saw them.
@@ -35,6 +35,10 @@ private struct EchoResponder: StorefrontResponder {
             + "body=\(request.body?.readableBytes ?? 0) x-test=\(request.header("x-test") ?? "-") "
             + "client=\(request.clientAddress ?? "-")"
         var headers = [("content-type", "text/plain")]
+        if request.path == "/sized", let size = Int(request.query ?? "") {
+            let body = ByteBuffer(bytes: (0..<size).map { UInt8(ascii: "a") + UInt8($0 % 26) })
+            return StorefrontResponse(status: 200, headers: headers, body: body)
+        }
         if request.path == "/split" {
             headers += [("X-Split", "a\r\nInjected: yes"), ("Bad Name", "x"), ("X-Fine", "yes")]
         }
@@ -392,6 +396,21 @@ struct ServerTransportTests {
         await fixture.stop()
         let paths = responses.map { $0.body.split(separator: " ").dropFirst(2).first.map(String.init) }
         #expect(paths == ["/hit/1", "/hit/2", "/hit/3", "/hit/4", "/hit/5"])
+    }
+
+    /// A body shorter than a TLS record goes out in one buffer with its head, a longer one on
+    /// its own: either way, and on one connection after the other, every byte arrives in order.
+    @Test func bodiesOnBothSidesOfATLSRecordArriveWhole() async throws {
+        let fixture = try await ServerFixture.start()
+        let sizes = [1, 16_383, 16_384, 40_000, 9_000]
+        let responses = try await fixture.http1(sizes.map { (get("/sized?\($0)"), nil) })
+        await fixture.stop()
+        #expect(responses.count == sizes.count)
+        for (size, response) in zip(sizes, responses) {
+            let expected = String(decoding: (0..<size).map { UInt8(ascii: "a") + UInt8($0 % 26) }, as: UTF8.self)
+            #expect(response.body == expected, "body of \(size) bytes")
+            #expect(response.head.headers["content-length"] == ["\(size)"])
+        }
     }
 
     @Test func headGetsHeadersWithoutBody() async throws {
