@@ -36,6 +36,29 @@ import Testing
         _ = try channel.finish()
     }
 
+    /// NIOHTTP2 clears and refills the frame buffer it wrote: a merge may write into a first
+    /// write's storage only when nothing else holds it, and a roomy unshared one is appended to.
+    @Test func mergesNeverWriteIntoStorageSomeoneElseHolds() throws {
+        let channel = try self.channel()
+        var reused = ByteBuffer(string: "frame-1 ")
+        reused.reserveCapacity(minimumWritableBytes: 256)
+        channel.write(reused, promise: nil)
+        channel.write(ByteBuffer(string: "data-1 "), promise: nil)
+        reused.clear()
+        reused.writeString("frame-2 ")
+        channel.write(reused, promise: nil)
+        channel.flush()
+        var roomy = ByteBuffer(string: "head ")
+        roomy.reserveCapacity(minimumWritableBytes: 256)
+        channel.write(roomy, promise: nil)
+        roomy = ByteBuffer()
+        channel.write(ByteBuffer(string: "body"), promise: nil)
+        channel.flush()
+        #expect(try self.written(channel) == ["frame-1 data-1 frame-2 ", "head body"])
+        #expect(String(buffer: reused) == "frame-2 ")
+        _ = try channel.finish()
+    }
+
     @Test func largeWritesPassThroughAndOrderIsKept() throws {
         let channel = try self.channel()
         let large = String(repeating: "x", count: TLSRecordCoalescer.recordSize)
