@@ -246,7 +246,7 @@ public final class HostLookup: Sendable {
     /// What serving a cached page reads of ``tenant``. Copying a `Tenant` out of the lookup
     /// retains each of its strings and arrays, which with many tenants rotating sit in memory
     /// another core last wrote: this copies none.
-    public let serving: Serving?
+    package let serving: Serving?
     let reads: [(key: String, version: UInt64?)]
     /// A ``KeyValueStore/latestVersion`` at which every read still had its version. Checking
     /// the versions takes the store's lock once per key, on every request of every event loop;
@@ -260,13 +260,13 @@ public final class HostLookup: Sendable {
     }
 
     /// A tenant's identity, status and content version: what picks a cached page.
-    public struct Serving: Sendable {
+    package struct Serving: Sendable {
         /// ``Tenant/id``.
-        public let id: UUID
+        package let id: UUID
         /// ``Tenant/status``.
-        public let status: Tenant.Status
+        package let status: Tenant.Status
         /// ``Tenant/contentVersion``.
-        public let contentVersion: UInt64
+        package let contentVersion: UInt64
     }
 
     /// Whether nothing the lookup read has changed in `store` since; no awaiting, so an event
