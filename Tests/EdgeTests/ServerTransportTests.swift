@@ -398,8 +398,9 @@ struct ServerTransportTests {
         #expect(paths == ["/hit/1", "/hit/2", "/hit/3", "/hit/4", "/hit/5"])
     }
 
-    /// A body shorter than a TLS record goes out in one buffer with its head, a longer one on
-    /// its own: either way, and on one connection after the other, every byte arrives in order.
+    /// A body shorter than a TLS record is merged with its head (TLSRecordCoalescer), a longer
+    /// one goes out on its own: either way, one after the other on a connection, every byte
+    /// arrives in order.
     @Test func bodiesOnBothSidesOfATLSRecordArriveWhole() async throws {
         let fixture = try await ServerFixture.start()
         let sizes = [1, 16_383, 16_384, 40_000, 9_000]

@@ -229,21 +229,8 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         flush: Bool,
         context: ChannelHandlerContext
     ) {
+        let head = self.serializedHead(of: response, keepAlive: keepAlive, allocator: context.channel.allocator)
         let hasBody = !isHead && response.body.readableBytes > 0
-        // A body shorter than a TLS record goes out in one buffer with its head, as
-        // TLSRecordCoalescer would merge them anyway: made here, that buffer is allocated once at
-        // its full size, where the coalescer grew the head's to take the body.
-        let bodyInHead = hasBody && response.body.readableBytes < TLSRecordCoalescer.recordSize
-        var head = self.serializedHead(
-            of: response,
-            keepAlive: keepAlive,
-            extraCapacity: bodyInHead ? response.body.readableBytes : 0,
-            allocator: context.channel.allocator
-        )
-        if bodyInHead {
-            head.writeImmutableBuffer(response.body)
-        }
-        let separateBody = hasBody && !bodyInHead
         self.connection.observer.finish(
             response,
             bodyBytes: hasBody ? response.body.readableBytes : 0,
@@ -255,17 +242,17 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         guard keepAlive else {
             self.state = .discarding
             self.held.removeAll()
-            if separateBody {
+            if hasBody {
                 context.write(Self.wrapOutboundOut(head), promise: nil)
             }
-            context.writeAndFlush(Self.wrapOutboundOut(separateBody ? response.body : head)).assumeIsolated()
+            context.writeAndFlush(Self.wrapOutboundOut(hasBody ? response.body : head)).assumeIsolated()
                 .whenComplete { _ in context.close(promise: nil) }
             return
         }
         self.state = .idle
         self.closeWhenIdle(after: self.limits.idleTimeout, context: context)
         context.write(Self.wrapOutboundOut(head), promise: nil)
-        if separateBody {
+        if hasBody {
             context.write(Self.wrapOutboundOut(response.body), promise: nil)
         }
         if flush {
@@ -311,20 +298,17 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         }
     }
 
-    /// The status line and header fields of `response`, as HTTP/1.1 puts them on the wire, in a
-    /// buffer with room for `extraCapacity` more bytes.
+    /// The status line and header fields of `response`, as HTTP/1.1 puts them on the wire.
     ///
     /// A field whose name is not a token, or whose value holds a CR, LF or NUL, is left out
     /// (and logged): written as is it could split the response.
     private func serializedHead(
         of response: StorefrontResponse,
         keepAlive: Bool,
-        extraCapacity: Int,
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         var buffer = allocator.buffer(
             capacity: 192 + response.headers.count * 48 + (response.prepared?.http1.readableBytes ?? 0)
-                + extraCapacity
         )
         if response.status == 200 {
             buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
