@@ -88,9 +88,9 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
             self.dispatch(request, stream: id, context: context)
         case (.data(let data), .receiving(var request, let declaredLength)):
             self.returnToWindows(data, stream: id, context: context)
-            // Leaving `.receiving` first keeps the body uniquely referenced, so appending to it
-            // does not copy it.
-            self.streams[id] = .responding(nil)
+            // Taking the stream out first keeps the body uniquely referenced, so appending to it
+            // does not copy it; it goes back only while the body goes on.
+            self.streams[id] = nil
             guard case .byteBuffer(var chunk) = data.data else {
                 preconditionFailure("HTTP/2 DATA read from the network is always a ByteBuffer")
             }
@@ -111,7 +111,6 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
                 request.body?.writeBuffer(&chunk)
             }
             if data.endStream {
-                self.streams[id] = nil
                 self.dispatch(request, stream: id, context: context)
             } else {
                 self.streams[id] = .receiving(request, declaredLength: declaredLength)
