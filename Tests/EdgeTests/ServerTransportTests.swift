@@ -36,8 +36,7 @@ private struct EchoResponder: StorefrontResponder {
             + "client=\(request.clientAddress ?? "-")"
         var headers = [("content-type", "text/plain")]
         if request.path == "/sized", let size = Int(request.query ?? "") {
-            let body = ByteBuffer(bytes: (0..<size).map { UInt8(ascii: "a") + UInt8($0 % 26) })
-            return StorefrontResponse(status: 200, headers: headers, body: body)
+            return StorefrontResponse(status: 200, headers: headers, body: ByteBuffer(bytes: Self.sizedBody(size)))
         }
         if request.path == "/split" {
             headers += [("X-Split", "a\r\nInjected: yes"), ("Bad Name", "x"), ("X-Fine", "yes")]
@@ -49,6 +48,11 @@ private struct EchoResponder: StorefrontResponder {
             ]
         }
         return StorefrontResponse(status: 200, headers: headers, body: ByteBuffer(string: text))
+    }
+
+    /// The body `/sized?N` answers with: N letters, `a` to `z` over and over.
+    static func sizedBody(_ size: Int) -> [UInt8] {
+        (0..<size).map { UInt8(ascii: "a") + UInt8($0 % 26) }
     }
 }
 
@@ -408,8 +412,7 @@ struct ServerTransportTests {
         await fixture.stop()
         #expect(responses.count == sizes.count)
         for (size, response) in zip(sizes, responses) {
-            let expected = String(decoding: (0..<size).map { UInt8(ascii: "a") + UInt8($0 % 26) }, as: UTF8.self)
-            #expect(response.body == expected, "body of \(size) bytes")
+            #expect(response.body == String(decoding: EchoResponder.sizedBody(size), as: UTF8.self), "\(size) bytes")
             #expect(response.head.headers["content-length"] == ["\(size)"])
         }
     }
