@@ -122,7 +122,9 @@ enum FieldRule: Sendable {
         if value.allSatisfy(\.isWhitespace) {
             return "must not be blank"
         }
-        if value.count > maximumLength {
+        // Code points, as JSON Schema's `maxLength` counts them in the API's document: counting
+        // grapheme clusters let a name of combining marks past the documented length.
+        if value.unicodeScalars.count > maximumLength {
             return "must be at most \(maximumLength) characters"
         }
         let allowed: Set<Unicode.Scalar> = multiline ? ["\n", "\r", "\t"] : []
@@ -134,30 +136,25 @@ enum FieldRule: Sendable {
     }
 
     /// ``unicodeTextProblem(_:maximumLength:multiline:)`` for ASCII text, on its bytes: every
-    /// byte is a character except that CR LF is one, whitespace is tab to CR and space, and
-    /// controls are the bytes below space and DEL. Nearly all text is ASCII, and the general
+    /// byte is a code point, whitespace is tab to CR and space, and controls are the bytes below
+    /// space and DEL. Nearly all text is ASCII, and the general
     /// path's grapheme breaking and Unicode property lookups were most of a validation.
     static func asciiTextProblem(_ bytes: String.UTF8View, maximumLength: Int, multiline: Bool) -> String? {
         var blank = true
-        var characters = 0
         var hasControl = false
-        var previous: UInt8 = 0
         for byte in bytes {
             if byte != UInt8(ascii: " "), !(0x09...0x0D).contains(byte) {
                 blank = false
             }
-            if !(previous == 0x0D && byte == 0x0A) {
-                characters += 1
-            }
             if byte < 0x20 || byte == 0x7F, !(multiline && (byte == 0x09 || byte == 0x0A || byte == 0x0D)) {
                 hasControl = true
             }
-            previous = byte
         }
         if blank {
             return "must not be blank"
         }
-        if characters > maximumLength {
+        // One byte is one code point here, which is what the unicode rules count.
+        if bytes.count > maximumLength {
             return "must be at most \(maximumLength) characters"
         }
         return hasControl ? "must not contain control characters" : nil

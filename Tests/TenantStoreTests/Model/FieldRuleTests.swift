@@ -25,7 +25,13 @@ extension ModelTests {
             #expect(FieldRule.text(maxLength: 5).problem(with: "Café") == nil)
             #expect(FieldRule.text(maxLength: 5).problem(with: "\u{00A0}\u{2003}") == "must not be blank")
             #expect(FieldRule.text(maxLength: 5).problem(with: "é\u{0085}") == "must not contain control characters")
-            #expect(FieldRule.text(maxLength: 2).problem(with: "e\u{301}e\u{301}") == nil)
+            // Lengths are code points, as the OpenAPI document's maxLength: two characters on
+            // screen, four code points.
+            #expect(FieldRule.text(maxLength: 4).problem(with: "e\u{301}e\u{301}") == nil)
+            #expect(FieldRule.text(maxLength: 3).problem(with: "e\u{301}e\u{301}") == "must be at most 3 characters")
+            let thai = String(repeating: "\u{0E01}\u{0E33}", count: 128)
+            #expect(FieldRule.text(maxLength: 255).problem(with: thai) == "must be at most 255 characters")
+            #expect(FieldRule.text(maxLength: 255).problem(with: String(thai.unicodeScalars.dropLast())) == nil)
         }
     }
 }
