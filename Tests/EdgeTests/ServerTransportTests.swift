@@ -124,7 +124,7 @@ private struct ServerFixture {
         try? FileManager.default.removeItem(atPath: self.directory)
     }
 
-    private func tlsContext(alpn: [String]) throws -> NIOSSLContext {
+    fileprivate func tlsContext(alpn: [String]) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(self.caPath))
         configuration.applicationProtocols = alpn
@@ -331,6 +331,33 @@ private struct ServerFixture {
     }
 }
 
+extension ServerFixture {
+    /// Sends `bytes` over TLS and reads until the server has closed its side, while the client
+    /// keeps its own open (no close_notify, no FIN) until `whileOpen` has returned.
+    func exchangeKeepingOwnSideOpen(_ bytes: String, whileOpen: () async -> Void) async throws -> String {
+        let context = try self.tlsContext(alpn: ["http/1.1"])
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .connect(host: "127.0.0.1", port: self.server.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: context, serverHostname: "acme.localhost")
+                    )
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: bytes))
+            var text = ""
+            for try await chunk in inbound {
+                text += String(buffer: chunk)
+            }
+            await whileOpen()
+            return text
+        }
+    }
+}
+
 /// Runs curl and returns its exit status and output, waited for off the cooperative pool: the
 /// slow paths it asks for need a pool thread to answer, and this machine's pool may have only two.
 private func curl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
@@ -485,6 +512,24 @@ struct ServerTransportTests {
         #expect(silent >= .milliseconds(250) && silent < .seconds(3))
         #expect(slow >= .milliseconds(250) && slow < .seconds(3))
         #expect(silentTCP >= .milliseconds(550) && silentTCP < .seconds(3))
+    }
+
+    /// The server closes with close_notify and FIN and reads on until the client closes (a
+    /// lingering close), but no longer than the linger timeout; NIOSSL's own close waited 5 s.
+    @Test func aClientThatKeepsItsSideOpenIsClosedAfterTheLingerTimeout() async throws {
+        let fixture = try await ServerFixture.start(limits: .init(lingerTimeout: .milliseconds(300)))
+        var shutdown = Duration.zero
+        let text = try await fixture.exchangeKeepingOwnSideOpen(
+            "GET / HTTP/1.1\r\nHost: acme.localhost\r\nConnection: close\r\n\r\n"
+        ) {
+            // Shutting down waits for every connection to close, and so for this one's linger.
+            shutdown = await ContinuousClock().measure {
+                await fixture.server.shutdown(gracePeriod: .seconds(30))
+            }
+        }
+        await fixture.stop()
+        #expect(text.hasPrefix("HTTP/1.1 200 "))
+        #expect(shutdown < .seconds(3))
     }
 
     @Test func connectionCapPausesAccepting() async throws {

@@ -16,6 +16,9 @@ extension StorefrontServer {
         public var headerReadTimeout: TimeAmount
         /// How long a connection may stay silent before it is closed.
         public var idleTimeout: TimeAmount
+        /// How long a client may keep its side of a TLS connection open after the server
+        /// closed it (sent close_notify and FIN) before the socket is closed regardless.
+        public var lingerTimeout: TimeAmount
         /// The most connections open at once; accepting pauses at the cap.
         public var maxConnections: Int
         /// `SETTINGS_MAX_CONCURRENT_STREAMS` for HTTP/2.
@@ -28,6 +31,7 @@ extension StorefrontServer {
             maxBodyBytes: Int = 1024 * 1024,
             headerReadTimeout: TimeAmount = .seconds(10),
             idleTimeout: TimeAmount = .seconds(60),
+            lingerTimeout: TimeAmount = .seconds(5),
             maxConnections: Int = 10_000,
             http2MaxConcurrentStreams: Int = 100,
             http2MaxHeaderListSize: Int = 16 * 1024
@@ -36,6 +40,7 @@ extension StorefrontServer {
             self.maxBodyBytes = maxBodyBytes
             self.headerReadTimeout = headerReadTimeout
             self.idleTimeout = idleTimeout
+            self.lingerTimeout = lingerTimeout
             self.maxConnections = maxConnections
             self.http2MaxConcurrentStreams = http2MaxConcurrentStreams
             self.http2MaxHeaderListSize = http2MaxHeaderListSize

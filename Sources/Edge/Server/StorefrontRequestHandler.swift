@@ -166,7 +166,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         if event is StorefrontServer.QuiesceEvent {
             self.quiescing = true
             if case .idle = self.state {
-                context.close(promise: nil)
+                self.closeAfterResponses(context: context)
             }
             return
         }
@@ -261,7 +261,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
             self.needsFlush = true
         }
         if self.quiescing {
-            context.close(promise: nil)
+            self.closeAfterResponses(context: context)
         } else if !self.replaying {
             self.replayHeldParts(context: context)
         }
@@ -348,6 +348,15 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         self.write(response, isHead: false, keepAlive: false, flush: true, context: context)
     }
 
+    /// Closes the connection once what was written has gone out. The client may send on until
+    /// it sees the close (`TLSCloseHandler` closes the output first); what it sends is not
+    /// answered.
+    private func closeAfterResponses(context: ChannelHandlerContext) {
+        self.state = .discarding
+        self.held.removeAll()
+        context.close(promise: nil)
+    }
+
     /// Closes the connection if it is still idle `delay` from now.
     ///
     /// Called after every response, so it moves a deadline rather than scheduling a timer: a
@@ -370,7 +379,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
             // A request in progress has its own limits; the next response sets a new deadline.
             guard case .idle = handler.state else { return }
             if NIODeadline.now() >= handler.idleDeadline {
-                context.close(promise: nil)
+                handler.closeAfterResponses(context: context)
             } else {
                 handler.scheduleTimer(at: handler.idleDeadline, context: context)
             }

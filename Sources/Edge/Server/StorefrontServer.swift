@@ -291,9 +291,14 @@ public final class StorefrontServer: Sendable {
             )
         )
         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
-        try channel.pipeline.syncOperations.addHandler(TLSRecordCoalescer())
+        let coalescer = TLSRecordCoalescer()
+        try channel.pipeline.syncOperations.addHandler(coalescer)
         let alpn = ApplicationProtocolNegotiationHandler { result in
             channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(
+                    TLSCloseHandler(lingerTimeout: limits.lingerTimeout),
+                    position: .before(coalescer)
+                )
                 let connection = ConnectionContext(
                     peerAddress: peerAddress,
                     serverName: serverName.value,
