@@ -79,7 +79,7 @@ import Testing
         var events: [String] = []
 
         func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-            self.events.append("write " + String(buffer: Self.unwrapOutboundIn(data)))
+            self.events.append("write " + String(buffer: self.unwrapOutboundIn(data)))
             context.write(data, promise: promise)
         }
 

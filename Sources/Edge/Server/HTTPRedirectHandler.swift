@@ -23,7 +23,7 @@ final class HTTPRedirectHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch (Self.unwrapInboundIn(data), self.state) {
+        switch (self.unwrapInboundIn(data), self.state) {
         case (.head(let head), .idle):
             let host = head.headers.first(name: "host").flatMap(Self.hostWithoutPort)
             let location = host.map { host in
@@ -45,10 +45,10 @@ final class HTTPRedirectHandler: ChannelInboundHandler {
             }
             let status: HTTPResponseStatus = location == nil ? .badRequest : .movedPermanently
             context.write(
-                Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+                self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
                 promise: nil
             )
-            let written = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
+            let written = context.writeAndFlush(self.wrapOutboundOut(.end(nil)))
             if !keepAlive || location == nil {
                 written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             }

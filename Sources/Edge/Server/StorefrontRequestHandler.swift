@@ -79,7 +79,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = Self.unwrapInboundIn(data)
+        let part = self.unwrapInboundIn(data)
         if case .responding = self.state {
             self.held.append(part)
         } else {
@@ -243,17 +243,17 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
             self.state = .discarding
             self.held.removeAll()
             if hasBody {
-                context.write(Self.wrapOutboundOut(head), promise: nil)
+                context.write(self.wrapOutboundOut(head), promise: nil)
             }
-            context.writeAndFlush(Self.wrapOutboundOut(hasBody ? response.body : head)).assumeIsolated()
+            context.writeAndFlush(self.wrapOutboundOut(hasBody ? response.body : head)).assumeIsolated()
                 .whenComplete { _ in context.close(promise: nil) }
             return
         }
         self.state = .idle
         self.closeWhenIdle(after: self.limits.idleTimeout, context: context)
-        context.write(Self.wrapOutboundOut(head), promise: nil)
+        context.write(self.wrapOutboundOut(head), promise: nil)
         if hasBody {
-            context.write(Self.wrapOutboundOut(response.body), promise: nil)
+            context.write(self.wrapOutboundOut(response.body), promise: nil)
         }
         if flush {
             context.flush()

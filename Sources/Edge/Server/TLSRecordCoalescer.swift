@@ -22,7 +22,7 @@ final class TLSRecordCoalescer: ChannelOutboundHandler, RemovableChannelHandler 
     private var pendingPromise: EventLoopPromise<Void>?
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard case .byteBuffer(var buffer) = Self.unwrapOutboundIn(data), buffer.readableBytes < Self.recordSize
+        guard case .byteBuffer(var buffer) = self.unwrapOutboundIn(data), buffer.readableBytes < Self.recordSize
         else {
             self.writePending(context: context)
             context.write(data, promise: promise)
@@ -78,7 +78,7 @@ final class TLSRecordCoalescer: ChannelOutboundHandler, RemovableChannelHandler 
         let promise = self.pendingPromise
         self.pending = nil
         self.pendingPromise = nil
-        context.write(Self.wrapOutboundOut(.byteBuffer(pending)), promise: promise)
+        context.write(self.wrapOutboundOut(.byteBuffer(pending)), promise: promise)
     }
 }
 
