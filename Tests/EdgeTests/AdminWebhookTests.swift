@@ -648,7 +648,7 @@ import Testing
                         tenant: tenant.id
                     )
                 }
-                try await dispatcher.announcing(.configUpdated, tenant: tenant.id) {
+                _ = try await dispatcher.announcing(.configUpdated, tenant: tenant.id) {
                     try await data.configuration.set(.branding, to: ["companyName": "Raced"], tenant: tenant.id)
                 }
                 let received = try await receiver.waitFor(1)
@@ -660,7 +660,7 @@ import Testing
                 store.beforeNextTenantBatch {
                     try await dispatcher.delete(subscribed)
                 }
-                try await dispatcher.announcing(.configUpdated, tenant: tenant.id) {
+                _ = try await dispatcher.announcing(.configUpdated, tenant: tenant.id) {
                     try await data.configuration.set(.branding, to: ["companyName": "Unheard"], tenant: tenant.id)
                 }
                 #expect(try await dispatcher.deliveries(of: subscribed).isEmpty)
@@ -696,7 +696,7 @@ import Testing
                     secret: nil,
                     tenant: tenant.id
                 )
-                try await dispatcher.announcing(.configUpdated, tenant: tenant.id) {
+                _ = try await dispatcher.announcing(.configUpdated, tenant: tenant.id) {
                     try await data.configuration.set(.branding, to: ["companyName": "Held"], tenant: tenant.id)
                 }
                 for await _ in entered { break }
