@@ -7,6 +7,7 @@ import NIOHTTP1
 import NIOHTTP2
 import NIOPosix
 import NIOSSL
+import Synchronization
 import Testing
 
 /// Answers at once unless the path starts with `/slow`, which waits the milliseconds in the query.
@@ -358,6 +359,56 @@ extension ServerFixture {
     }
 }
 
+/// What a client saw of how the server closed an HTTP/2 connection.
+private struct HTTP2Closing: Sendable {
+    /// The GOAWAY frames' last stream and error code, in order.
+    var goAways: [(lastStream: HTTP2StreamID, code: HTTP2ErrorCode)] = []
+    /// Whether TLS ended without the server's close_notify.
+    var unclean = false
+}
+
+/// Records the connection-level frames and TLS errors a client's HTTP/2 connection receives.
+private final class HTTP2ClosingRecorder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = HTTP2Frame
+    let seen = Mutex(HTTP2Closing())
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .goAway(let lastStream, let code, _) = self.unwrapInboundIn(data).payload {
+            self.seen.withLock { $0.goAways.append((lastStream, code)) }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? NIOSSLError, error == .uncleanShutdown {
+            self.seen.withLock { $0.unclean = true }
+        }
+    }
+}
+
+extension ServerFixture {
+    /// Sends `request` on a new HTTP/2 connection, then stays silent until the server closes it.
+    func http2UntilTheServerCloses(_ request: HTTP2Request) async throws -> (HTTP2Response, HTTP2Closing) {
+        let tls = try self.tlsContext(alpn: ["h2"])
+        let recorder = HTTP2ClosingRecorder()
+        let (connection, multiplexer) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: self.server.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: tls, serverHostname: "acme.localhost")
+                    )
+                    let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
+                        mode: .client
+                    ) { stream in stream.eventLoop.makeSucceededFuture(stream) }
+                    try channel.pipeline.syncOperations.addHandler(recorder)
+                    return (channel, multiplexer)
+                }
+            }
+        let response = try await Self.send(request, on: multiplexer)
+        try await connection.closeFuture.get()
+        return (response, recorder.seen.withLock { $0 })
+    }
+}
+
 /// Runs curl and returns its exit status and output, waited for off the cooperative pool: the
 /// slow paths it asks for need a pool thread to answer, and this machine's pool may have only two.
 private func curl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
@@ -530,6 +581,18 @@ struct ServerTransportTests {
         await fixture.stop()
         #expect(text.hasPrefix("HTTP/1.1 200 "))
         #expect(shutdown < .seconds(3))
+    }
+
+    /// An idle HTTP/2 connection ends with GOAWAY naming the last stream served, then
+    /// close_notify, where it used to be dropped beneath TLS without either.
+    @Test(.timeLimit(.minutes(1))) func idleHTTP2ConnectionsEndWithGoAway() async throws {
+        let fixture = try await ServerFixture.start(limits: .init(idleTimeout: .milliseconds(300)))
+        let (response, closing) = try await fixture.http2UntilTheServerCloses(HTTP2Request(path: "/idle"))
+        await fixture.stop()
+        #expect(response.status == "200")
+        #expect(closing.goAways.map(\.lastStream) == [1])
+        #expect(closing.goAways.map(\.code) == [.noError])
+        #expect(!closing.unclean)
     }
 
     @Test func connectionCapPausesAccepting() async throws {

@@ -158,6 +158,10 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
             if self.openStreams == 0 {
                 context.close(promise: nil)
             }
+        case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
+            // Nothing read for the idle timeout, so no request is on its way: the client learns
+            // which stream was the last one served before the connection closes (RFC 9113 §6.8).
+            self.finishShutdown(context: context)
         default:
             context.fireUserInboundEventTriggered(event)
         }
@@ -362,17 +366,18 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
         context.writeAndFlush(self.wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(code))), promise: nil)
     }
 
-    /// Says which stream was the last one served, then closes, once shutdown has no stream to wait for.
+    /// Says which stream was the last one served, then closes: once shutdown has no stream to
+    /// wait for, or when the connection has been idle.
     private func finishShutdown(context: ChannelHandlerContext) {
         let goAway = HTTP2Frame(
             streamID: .rootStream,
             payload: .goAway(lastStreamID: self.lastStreamID, errorCode: .noError, opaqueData: nil)
         )
         // The close event arrives while `NIOHTTP2Handler` is in the middle of a write.
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         context.eventLoop.execute {
-            let context = loopBound.value
-            context.writeAndFlush(self.wrapOutboundOut(goAway)).assumeIsolated().whenComplete { _ in
+            let (handler, context) = loopBound.value
+            context.writeAndFlush(handler.wrapOutboundOut(goAway)).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
         }

@@ -372,7 +372,11 @@ public final class StorefrontServer: Sendable {
         connection: ConnectionContext,
         logger: Logger
     ) throws {
-        try channel.pipeline.syncOperations.addHandler(
+        // Past the handshake, `StorefrontHTTP2Handler` closes an idle connection itself, with
+        // GOAWAY and close_notify; `IdleCloseHandler`, beneath TLS, would just drop the socket.
+        let pipeline = channel.pipeline.syncOperations
+        pipeline.removeHandler(try pipeline.handler(type: IdleCloseHandler.self), promise: nil)
+        try pipeline.addHandler(
             NIOHTTP2Handler(
                 mode: .server,
                 initialSettings: [
@@ -385,7 +389,7 @@ public final class StorefrontServer: Sendable {
                 contentLengthValidation: .disabled
             )
         )
-        try channel.pipeline.syncOperations.addHandler(
+        try pipeline.addHandler(
             StorefrontHTTP2Handler(responder: responder, limits: limits, connection: connection, logger: logger)
         )
     }
