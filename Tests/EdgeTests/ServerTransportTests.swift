@@ -125,7 +125,7 @@ private struct ServerFixture {
         try? FileManager.default.removeItem(atPath: self.directory)
     }
 
-    fileprivate func tlsContext(alpn: [String]) throws -> NIOSSLContext {
+    private func tlsContext(alpn: [String]) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(self.caPath))
         configuration.applicationProtocols = alpn
@@ -205,6 +205,17 @@ private struct ServerFixture {
         validating: Bool = true,
         _ body: (HTTP2Multiplexer) async throws -> Result
     ) async throws -> Result {
+        let (connection, multiplexer) = try await self.openHTTP2Connection(validating: validating)
+        defer { connection.close(promise: nil) }
+        return try await body(multiplexer)
+    }
+
+    /// A new HTTP/2 connection and its stream multiplexer; `recorder`, if given, sees what
+    /// arrives on the connection's own stream.
+    private func openHTTP2Connection(
+        validating: Bool = true,
+        recorder: HTTP2ClosingRecorder? = nil
+    ) async throws -> (any Channel, HTTP2Multiplexer) {
         let tls = try self.tlsContext(alpn: ["h2"])
         let configuration = {
             var configuration = NIOHTTP2Handler.Configuration()
@@ -212,7 +223,7 @@ private struct ServerFixture {
             configuration.connection.contentLengthValidation = validating ? .enabled : .disabled
             return configuration
         }()
-        let (connection, multiplexer) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: self.server.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
@@ -222,11 +233,21 @@ private struct ServerFixture {
                         mode: .client,
                         configuration: configuration
                     ) { stream in stream.eventLoop.makeSucceededFuture(stream) }
+                    if let recorder {
+                        try channel.pipeline.syncOperations.addHandler(recorder)
+                    }
                     return (channel, multiplexer)
                 }
             }
-        defer { connection.close(promise: nil) }
-        return try await body(multiplexer)
+    }
+
+    /// Sends `request` on a new HTTP/2 connection, then stays silent until the server closes it.
+    func http2UntilTheServerCloses(_ request: HTTP2Request) async throws -> (HTTP2Response, HTTP2Closing) {
+        let recorder = HTTP2ClosingRecorder()
+        let (connection, multiplexer) = try await self.openHTTP2Connection(recorder: recorder)
+        let response = try await Self.send(request, on: multiplexer)
+        try await connection.closeFuture.get()
+        return (response, recorder.seen.withLock { $0 })
     }
 
     /// Sends `request` on a new stream and reads until the stream closes.
@@ -330,9 +351,7 @@ private struct ServerFixture {
         let lifetime = try await closed.get() - opened
         return (text, .nanoseconds(lifetime.nanoseconds))
     }
-}
 
-extension ServerFixture {
     /// Sends `bytes` over TLS and reads until the server has closed its side, while the client
     /// keeps its own open (no close_notify, no FIN) until `whileOpen` has returned.
     func exchangeKeepingOwnSideOpen(_ bytes: String, whileOpen: () async -> Void) async throws -> String {
@@ -382,30 +401,6 @@ private final class HTTP2ClosingRecorder: ChannelInboundHandler, Sendable {
         if let error = error as? NIOSSLError, error == .uncleanShutdown {
             self.seen.withLock { $0.unclean = true }
         }
-    }
-}
-
-extension ServerFixture {
-    /// Sends `request` on a new HTTP/2 connection, then stays silent until the server closes it.
-    func http2UntilTheServerCloses(_ request: HTTP2Request) async throws -> (HTTP2Response, HTTP2Closing) {
-        let tls = try self.tlsContext(alpn: ["h2"])
-        let recorder = HTTP2ClosingRecorder()
-        let (connection, multiplexer) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "127.0.0.1", port: self.server.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        NIOSSLClientHandler(context: tls, serverHostname: "acme.localhost")
-                    )
-                    let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
-                        mode: .client
-                    ) { stream in stream.eventLoop.makeSucceededFuture(stream) }
-                    try channel.pipeline.syncOperations.addHandler(recorder)
-                    return (channel, multiplexer)
-                }
-            }
-        let response = try await Self.send(request, on: multiplexer)
-        try await connection.closeFuture.get()
-        return (response, recorder.seen.withLock { $0 })
     }
 }
 
