@@ -29,6 +29,7 @@ struct EdgeSettings: Sendable, Equatable {
     var maxBodyBytes = 1024 * 1024
     var headerReadTimeoutSeconds = 10
     var idleTimeoutSeconds = 60
+    var lingerTimeoutSeconds = 5
     var maxConnections = 10_000
     var http2MaxConcurrentStreams = 100
     var shopperPostBurst = 10
@@ -63,6 +64,7 @@ struct EdgeSettings: Sendable, Equatable {
             maxBodyBytes: self.maxBodyBytes,
             headerReadTimeout: .seconds(Int64(self.headerReadTimeoutSeconds)),
             idleTimeout: .seconds(Int64(self.idleTimeoutSeconds)),
+            lingerTimeout: .seconds(Int64(self.lingerTimeoutSeconds)),
             maxConnections: self.maxConnections,
             http2MaxConcurrentStreams: self.http2MaxConcurrentStreams
         )
@@ -159,6 +161,12 @@ struct EdgeSettings: Sendable, Equatable {
             "limits.idleTimeoutSeconds",
             default: self.idleTimeoutSeconds,
             in: 1...86_400
+        )
+        self.lingerTimeoutSeconds = try Self.int(
+            reader,
+            "limits.lingerTimeoutSeconds",
+            default: self.lingerTimeoutSeconds,
+            in: 1...300
         )
         self.maxConnections = try Self.int(
             reader,

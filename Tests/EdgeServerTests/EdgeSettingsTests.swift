@@ -60,6 +60,7 @@ struct EdgeSettingsTests {
             commandLine: [:],
             environment: [
                 "EDGE_LIMITS_MAX_BODY_BYTES": "2048",
+                "EDGE_LIMITS_LINGER_TIMEOUT_SECONDS": "2",
                 "EDGE_TRUSTED_PROXIES": "10.1.0.0/16,127.0.0.1",
                 "EDGE_ACCESS_LOG": "-",
                 "EDGE_DEMO": "yes",
@@ -67,6 +68,7 @@ struct EdgeSettingsTests {
             file: nil
         )
         #expect(settings.maxBodyBytes == 2048)
+        #expect(settings.lingerTimeoutSeconds == 2)
         #expect(settings.trustedProxies == ["10.1.0.0/16", "127.0.0.1"])
         #expect(settings.accessLog == "-")
         #expect(settings.demo)
@@ -78,6 +80,7 @@ struct EdgeSettingsTests {
         ("EDGE_DEMO", "maybe", "demo"),
         ("EDGE_LOG_LEVEL", "loud", "logLevel"),
         ("EDGE_LIMITS_MAX_HEADER_BYTES", "-1", "limits.maxHeaderBytes"),
+        ("EDGE_LIMITS_LINGER_TIMEOUT_SECONDS", "0", "limits.lingerTimeoutSeconds"),
     ])
     func aBadValueIsRefusedByItsKey(variable: String, value: String, key: String) async throws {
         let error = await #expect(throws: SettingsError.self) {
