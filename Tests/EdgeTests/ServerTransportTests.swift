@@ -490,6 +490,19 @@ struct ServerTransportTests {
         }
     }
 
+    /// The close after a `Connection: close` response waits for the whole response, however
+    /// many TLS records and socket writes it takes.
+    @Test func aLargeResponseBeforeAServerCloseArrivesWhole() async throws {
+        let fixture = try await ServerFixture.start()
+        let text = try await fixture.raw(
+            "GET /sized?1000000 HTTP/1.1\r\nHost: acme.localhost\r\nConnection: close\r\n\r\n"
+        )
+        await fixture.stop()
+        let body = try #require(text.range(of: "\r\n\r\n")).upperBound
+        #expect(text.hasPrefix("HTTP/1.1 200 "))
+        #expect(text[body...] == String(decoding: EchoResponder.sizedBody(1_000_000), as: UTF8.self))
+    }
+
     @Test func headGetsHeadersWithoutBody() async throws {
         let fixture = try await ServerFixture.start()
         let responses = try await fixture.http1([(get("/page", method: .HEAD), nil), (get("/page"), nil)])

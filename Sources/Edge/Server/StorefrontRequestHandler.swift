@@ -240,13 +240,11 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         )
         self.logged = nil
         guard keepAlive else {
-            self.state = .discarding
-            self.held.removeAll()
             if hasBody {
                 context.write(self.wrapOutboundOut(head), promise: nil)
             }
-            context.writeAndFlush(self.wrapOutboundOut(hasBody ? response.body : head)).assumeIsolated()
-                .whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(self.wrapOutboundOut(hasBody ? response.body : head), promise: nil)
+            self.closeAfterResponses(context: context)
             return
         }
         self.state = .idle
@@ -348,9 +346,9 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         self.write(response, isHead: false, keepAlive: false, flush: true, context: context)
     }
 
-    /// Closes the connection once what was written has gone out. The client may send on until
-    /// it sees the close (`TLSCloseHandler` closes the output first); what it sends is not
-    /// answered.
+    /// Closes the connection once what was written has gone out: `TLSCloseHandler` closes the
+    /// output, after NIOSSL's buffered records and NIO's pending writes. The client may send on
+    /// until it sees the close; what it sends is not answered.
     private func closeAfterResponses(context: ChannelHandlerContext) {
         self.state = .discarding
         self.held.removeAll()
