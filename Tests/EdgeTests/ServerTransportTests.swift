@@ -312,13 +312,18 @@ private struct ServerFixture {
     /// from setting the channel up to its close, so a test task that resumes late on a busy
     /// cooperative pool does not stretch it. A server that closes while the bytes are still
     /// being written is not an error here.
+    ///
+    /// With `whileOwnSideOpen`, the client keeps its own side open (no close_notify, no FIN)
+    /// after the server has closed its side, until that has returned.
     func exchange(
         _ bytes: String,
         tls: Bool = true,
-        port: Int? = nil
+        port: Int? = nil,
+        whileOwnSideOpen: (() async -> Void)? = nil
     ) async throws -> (text: String, lifetime: Duration) {
         let context = tls ? try self.tlsContext(alpn: ["http/1.1"]) : nil
         let (channel, opened, closed) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.allowRemoteHalfClosure, value: whileOwnSideOpen != nil)
             .connect(host: "127.0.0.1", port: port ?? self.server.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let opened = NIODeadline.now()
@@ -346,35 +351,11 @@ private struct ServerFixture {
             } catch ChannelError.ioOnClosedChannel {
                 // The server closed before the bytes were written: what the timeout tests provoke.
             }
+            await whileOwnSideOpen?()
             return text
         }
         let lifetime = try await closed.get() - opened
         return (text, .nanoseconds(lifetime.nanoseconds))
-    }
-
-    /// Sends `bytes` over TLS and reads until the server has closed its side, while the client
-    /// keeps its own open (no close_notify, no FIN) until `whileOpen` has returned.
-    func exchangeKeepingOwnSideOpen(_ bytes: String, whileOpen: () async -> Void) async throws -> String {
-        let context = try self.tlsContext(alpn: ["http/1.1"])
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.allowRemoteHalfClosure, value: true)
-            .connect(host: "127.0.0.1", port: self.server.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        NIOSSLClientHandler(context: context, serverHostname: "acme.localhost")
-                    )
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
-        return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: bytes))
-            var text = ""
-            for try await chunk in inbound {
-                text += String(buffer: chunk)
-            }
-            await whileOpen()
-            return text
-        }
     }
 }
 
@@ -578,14 +559,14 @@ struct ServerTransportTests {
     @Test func aClientThatKeepsItsSideOpenIsClosedAfterTheLingerTimeout() async throws {
         let fixture = try await ServerFixture.start(limits: .init(lingerTimeout: .milliseconds(300)))
         var shutdown = Duration.zero
-        let text = try await fixture.exchangeKeepingOwnSideOpen(
+        let text = try await fixture.exchange(
             "GET / HTTP/1.1\r\nHost: acme.localhost\r\nConnection: close\r\n\r\n"
         ) {
             // Shutting down waits for every connection to close, and so for this one's linger.
             shutdown = await ContinuousClock().measure {
                 await fixture.server.shutdown(gracePeriod: .seconds(30))
             }
-        }
+        }.text
         await fixture.stop()
         #expect(text.hasPrefix("HTTP/1.1 200 "))
         #expect(shutdown < .seconds(3))
