@@ -17,6 +17,8 @@ struct Plan {
     var storeReads: Int { self.quick ? 400_000 : 2_000_000 }
     /// Fewer for SQLite, which reads ~10× slower: the rate settles long before that.
     var sqliteReads: Int { self.quick ? 100_000 : 400_000 }
+    /// Puts of new keys, each followed by a prefix scan, into the 100k-key data set.
+    var insertsWithScans: Int { self.quick ? 1000 : 4000 }
     /// Concurrent read tasks for the store's multi-task figure: one per core.
     let readTasks = ProcessInfo.processInfo.activeProcessorCount
 }
@@ -196,6 +198,13 @@ final class Benchmark {
             "  \(engine.displayName) after \(self.plan.overwrites) overwrites + compaction: "
                 + "\(format(Double(usage.allocatedBytes) / 1e6, decimals: 1)) MB on disk for "
                 + "\(format(live / 1e6, decimals: 1)) MB live = \(format(Double(usage.allocatedBytes) / live, decimals: 2))×"
+        )
+
+        // Last, so that its keys count in no figure above.
+        let insertCPU = try await Workloads.insertsWithScans(connection, keys: keys, count: self.plan.insertsWithScans)
+        self.samples[prefix + "insert_scan_cpu_us", default: []].append(insertCPU)
+        progress(
+            "  \(engine.displayName) new key + prefix scan at 100k keys: \(format(insertCPU, decimals: 1)) µs CPU each"
         )
     }
 

@@ -42,6 +42,8 @@ protocol EngineConnection {
     func bulkWrite(keys: [String], documents: Documents, valueOffset: Int) async throws
     /// Reclaims the space of overwritten values and returns once that is done.
     func compact() async throws
+    /// How many keys, up to `limit`, start with `prefix`, read in key order.
+    func countKeys(prefix: String, limit: Int) async throws -> Int
     func close()
 }
 
@@ -78,6 +80,10 @@ final class StoreConnection: EngineConnection {
         try await self.store.compact()
     }
 
+    func countKeys(prefix: String, limit: Int) async throws -> Int {
+        try await self.store.scan(prefix: prefix, after: nil, limit: limit).entries.count
+    }
+
     func close() {
         self.store.close()
     }
@@ -112,6 +118,10 @@ final class SQLiteConnection: EngineConnection {
     /// SQLite rewrites pages in place, so its only reclaimable space is the WAL.
     func compact() throws {
         try self.database.checkpoint()
+    }
+
+    func countKeys(prefix: String, limit: Int) throws -> Int {
+        try self.database.countKeys(prefix: prefix, limit: limit)
     }
 
     /// Nothing to do: the connection closes when the last reference goes.

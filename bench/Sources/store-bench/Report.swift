@@ -110,6 +110,7 @@ struct Report {
             ("bulk load keys/s (1,000-key commits)", "bulk_keys_per_s", 0),
             ("open + 1 get after SIGKILL, 100k: ms", "open_ms_100k", 1),
             ("space amplification (3 overwrites, compacted)", "space_amplification", 2),
+            ("new key + prefix scan at 100k keys: CPU µs", "insert_scan_cpu_us", 1),
         ]
         var lines = [
             "store benchmark: \(self.plan.quick ? "quick" : "full"), \(self.plan.rounds) rounds, medians; "

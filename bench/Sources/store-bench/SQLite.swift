@@ -11,6 +11,7 @@ final class SQLiteDatabase: @unchecked Sendable {
     private let handle: OpaquePointer
     private let upsert: OpaquePointer
     private let select: OpaquePointer
+    private let range: OpaquePointer
     private let begin: OpaquePointer
     private let commit: OpaquePointer
 
@@ -29,6 +30,8 @@ final class SQLiteDatabase: @unchecked Sendable {
             try Self.execute(handle, "CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, value BLOB)")
             self.upsert = try Self.prepare(handle, "INSERT OR REPLACE INTO kv(key, value) VALUES (?1, ?2)")
             self.select = try Self.prepare(handle, "SELECT value FROM kv WHERE key = ?1")
+            // The store's prefix scan: the primary key's index in order, from the prefix on.
+            self.range = try Self.prepare(handle, "SELECT key FROM kv WHERE key >= ?1 ORDER BY key LIMIT ?2")
             self.begin = try Self.prepare(handle, "BEGIN")
             self.commit = try Self.prepare(handle, "COMMIT")
         } catch {
@@ -38,7 +41,7 @@ final class SQLiteDatabase: @unchecked Sendable {
     }
 
     deinit {
-        for statement in [self.upsert, self.select, self.begin, self.commit] {
+        for statement in [self.upsert, self.select, self.range, self.begin, self.commit] {
             sqlite3_finalize(statement)
         }
         sqlite3_close_v2(self.handle)
@@ -68,6 +71,25 @@ final class SQLiteDatabase: @unchecked Sendable {
             let count = Int(sqlite3_column_bytes(self.select, 0))
             guard let blob = sqlite3_column_blob(self.select, 0) else { return [] }
             return [UInt8](UnsafeRawBufferPointer(start: blob, count: count))
+        }
+    }
+
+    /// How many keys, up to `limit`, start with `prefix`, stepping through the keys in order.
+    func countKeys(prefix: String, limit: Int) throws -> Int {
+        try prefix.withCString { prefixPointer in
+            sqlite3_bind_text(self.range, 1, prefixPointer, -1, nil)
+            sqlite3_bind_int64(self.range, 2, Int64(limit))
+            defer { sqlite3_reset(self.range) }
+            var count = 0
+            while true {
+                let status = sqlite3_step(self.range)
+                if status == SQLITE_DONE { return count }
+                try self.check(status, expect: SQLITE_ROW, "SELECT range")
+                guard let key = sqlite3_column_text(self.range, 0), String(cString: key).hasPrefix(prefix) else {
+                    return count
+                }
+                count += 1
+            }
         }
     }
 

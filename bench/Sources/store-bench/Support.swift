@@ -9,6 +9,14 @@ func monotonicNanos() -> UInt64 {
     return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }
 
+/// CPU time of the whole process (every thread: the store commits on one of its own), in
+/// nanoseconds.
+func processCPUNanos() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}
+
 func milliseconds(_ nanos: UInt64) -> Double {
     Double(nanos) / 1_000_000
 }

@@ -159,6 +159,25 @@ enum Workloads {
         return Double(order.count) / (Double(monotonicNanos() - start) / 1e9)
     }
 
+    /// What every admin write does to the store: a durable put of a new key in the middle of the
+    /// key order (its audit record) and a short prefix scan (the tenant's records). Returns the
+    /// process's CPU time per put + scan in µs: CPU rather than wall time, which each put's
+    /// fdatasync would dominate. With a store that places a new key by moving every key after it,
+    /// this grows with the number of keys.
+    static func insertsWithScans(_ connection: any EngineConnection, keys: [String], count: Int) async throws -> Double
+    {
+        let value = [UInt8](repeating: UInt8(ascii: "a"), count: 256)
+        let start = processCPUNanos()
+        for index in 0..<count {
+            let owner = keys[(index &* 7919) % keys.count]
+            try await connection.put("\(owner)/audit/\(index)", value)
+            guard try await connection.countKeys(prefix: owner + "/", limit: 10) >= 1 else {
+                throw BenchError("the scan of \(owner)/ missed the key just written")
+            }
+        }
+        return Double(processCPUNanos() - start) / Double(count) / 1000
+    }
+
     /// A writer's loop, shared by the task-based and the thread-based workloads: it spreads
     /// the writers over the hot keys and times each commit.
     private static func writerLoop(
