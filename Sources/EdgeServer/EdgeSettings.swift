@@ -41,6 +41,7 @@ struct EdgeSettings: Sendable, Equatable {
     var webhooksAllowPrivateNetworks = false
     var webhookRetentionDays = 7
     var jobRetentionDays = 7
+    var auditRetentionDays = 90
 
     /// The admin API's rate limits, webhook destinations and history retention.
     var adminAPI: AdminAPI.Configuration {
@@ -53,7 +54,8 @@ struct EdgeSettings: Sendable, Equatable {
                 allowPrivateNetworks: self.webhooksAllowPrivateNetworks,
                 deliveryRetention: .seconds(self.webhookRetentionDays * 86_400)
             ),
-            jobRetention: .seconds(self.jobRetentionDays * 86_400)
+            jobRetention: .seconds(self.jobRetentionDays * 86_400),
+            auditRetention: .seconds(self.auditRetentionDays * 86_400)
         )
     }
 
@@ -228,6 +230,12 @@ struct EdgeSettings: Sendable, Equatable {
             in: 1...3650
         )
         self.jobRetentionDays = try Self.int(reader, "jobRetentionDays", default: self.jobRetentionDays, in: 1...3650)
+        self.auditRetentionDays = try Self.int(
+            reader,
+            "auditRetentionDays",
+            default: self.auditRetentionDays,
+            in: 1...36_500
+        )
     }
 
     private static func int(

@@ -61,6 +61,7 @@ struct EdgeSettingsTests {
             environment: [
                 "EDGE_LIMITS_MAX_BODY_BYTES": "2048",
                 "EDGE_LIMITS_LINGER_TIMEOUT_SECONDS": "2",
+                "EDGE_AUDIT_RETENTION_DAYS": "400",
                 "EDGE_TRUSTED_PROXIES": "10.1.0.0/16,127.0.0.1",
                 "EDGE_ACCESS_LOG": "-",
                 "EDGE_DEMO": "yes",
@@ -69,6 +70,8 @@ struct EdgeSettingsTests {
         )
         #expect(settings.maxBodyBytes == 2048)
         #expect(settings.lingerTimeoutSeconds == 2)
+        #expect(settings.auditRetentionDays == 400)
+        #expect(settings.adminAPI.auditRetention == .seconds(400 * 86_400))
         #expect(settings.trustedProxies == ["10.1.0.0/16", "127.0.0.1"])
         #expect(settings.accessLog == "-")
         #expect(settings.demo)
@@ -81,6 +84,7 @@ struct EdgeSettingsTests {
         ("EDGE_LOG_LEVEL", "loud", "logLevel"),
         ("EDGE_LIMITS_MAX_HEADER_BYTES", "-1", "limits.maxHeaderBytes"),
         ("EDGE_LIMITS_LINGER_TIMEOUT_SECONDS", "0", "limits.lingerTimeoutSeconds"),
+        ("EDGE_AUDIT_RETENTION_DAYS", "0", "auditRetentionDays"),
     ])
     func aBadValueIsRefusedByItsKey(variable: String, value: String, key: String) async throws {
         let error = await #expect(throws: SettingsError.self) {

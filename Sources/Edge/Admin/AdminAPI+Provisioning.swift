@@ -61,9 +61,9 @@ extension AdminAPI {
         try await self.webhooks.resumePending()
     }
 
-    /// Removes finished provisioning jobs and webhook deliveries older than their retention
-    /// (``Configuration/jobRetention``, ``WebhookDispatcher/Configuration/deliveryRetention``),
-    /// now and then every `interval`, until the task is cancelled. Failures are logged and
+    /// Removes finished provisioning jobs, webhook deliveries and audit events older than their
+    /// retention (``Configuration/jobRetention``, ``WebhookDispatcher/Configuration/deliveryRetention``,
+    /// ``Configuration/auditRetention``), now and then every `interval`, until the task is cancelled. Failures are logged and
     /// tried again at the next round.
     public func pruneHistory(every interval: Duration = .seconds(3600)) async {
         let logger = self.provisioner.logger
@@ -74,10 +74,16 @@ extension AdminAPI {
                     before: now.addingTimeInterval(-self.configuration.jobRetention.timeInterval)
                 )
                 let deliveries = try await self.webhooks.pruneHistory(now: now)
-                if jobs + deliveries > 0 {
+                let auditEvents = try await self.data.audit.prune(
+                    before: now.addingTimeInterval(-self.configuration.auditRetention.timeInterval)
+                )
+                if jobs + deliveries + auditEvents > 0 {
                     logger.info(
                         "old history pruned",
-                        metadata: ["provisioning.jobs": "\(jobs)", "webhook.deliveries": "\(deliveries)"]
+                        metadata: [
+                            "provisioning.jobs": "\(jobs)", "webhook.deliveries": "\(deliveries)",
+                            "audit.events": "\(auditEvents)",
+                        ]
                     )
                 }
             } catch {

@@ -29,6 +29,8 @@ public struct AdminAPI: Sendable {
         public var webhooks: WebhookDispatcher.Configuration
         /// How long a finished provisioning job stays visible before housekeeping removes it.
         public var jobRetention: Duration
+        /// How long an audit event stays before housekeeping removes it.
+        public var auditRetention: Duration
 
         public init(
             credentialBurst: Int = 200,
@@ -36,7 +38,8 @@ public struct AdminAPI: Sendable {
             addressBurst: Int = 400,
             addressRatePerSecond: Double = 200,
             webhooks: WebhookDispatcher.Configuration = .init(),
-            jobRetention: Duration = .seconds(7 * 24 * 3600)
+            jobRetention: Duration = .seconds(7 * 24 * 3600),
+            auditRetention: Duration = .seconds(90 * 24 * 3600)
         ) {
             self.credentialBurst = credentialBurst
             self.credentialRatePerSecond = credentialRatePerSecond
@@ -44,6 +47,7 @@ public struct AdminAPI: Sendable {
             self.addressRatePerSecond = addressRatePerSecond
             self.webhooks = webhooks
             self.jobRetention = jobRetention
+            self.auditRetention = auditRetention
         }
     }
 

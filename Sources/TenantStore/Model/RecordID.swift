@@ -21,8 +21,29 @@ public struct RecordID: Sendable, Hashable, Comparable, Codable, LosslessStringC
 
     /// A new identifier, later than every identifier this process made before.
     public init() {
-        let milliseconds = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+        let milliseconds = Self.milliseconds(of: Date())
         self.value = Self.generator.withLock { $0.next(milliseconds: milliseconds) }
+    }
+
+    /// The smallest identifier of `timestamp`'s millisecond: every identifier made earlier sorts
+    /// before it.
+    init(earliestAt timestamp: Date) {
+        self.value = UInt128(Self.milliseconds(of: timestamp)) << Self.randomBits
+    }
+
+    /// An identifier made at `timestamp` rather than now, for records dated in the past: unique
+    /// by its random bits, but not ordered against others of the same millisecond.
+    package init(madeAt timestamp: Date) {
+        self.value = UInt128(Self.milliseconds(of: timestamp)) << Self.randomBits | Self.randomPart()
+    }
+
+    private static func milliseconds(of timestamp: Date) -> UInt64 {
+        UInt64(max(0, timestamp.timeIntervalSince1970 * 1000))
+    }
+
+    private static func randomPart() -> UInt128 {
+        var random = SystemRandomNumberGenerator()
+        return UInt128(random.next() as UInt64) << 16 | UInt128(random.next() as UInt16)
     }
 
     /// Parses the 26-character text form; `nil` when `description` is not one.
@@ -97,9 +118,7 @@ public struct RecordID: Sendable, Hashable, Comparable, Codable, LosslessStringC
         private var last: UInt128 = 0
 
         mutating func next(milliseconds: UInt64) -> UInt128 {
-            var random = SystemRandomNumberGenerator()
-            let randomPart = UInt128(random.next() as UInt64) << 16 | UInt128(random.next() as UInt16)
-            let candidate = UInt128(milliseconds) << RecordID.randomBits | randomPart
+            let candidate = UInt128(milliseconds) << RecordID.randomBits | RecordID.randomPart()
             // Within one millisecond (or if the clock stepped back) count up from the last value
             // instead, which keeps identifiers unique and increasing.
             self.last = candidate > self.last ? candidate : self.last + 1

@@ -9,7 +9,7 @@ import Foundation
 /// so the edge loads them all with one scan; they are deleted with the tenant's domains.
 enum StoreKey {
     /// Every top-level prefix the model writes; a migration visits exactly these.
-    static let topLevelPrefixes = ["tenant/", "idx/", "t/", "audit/", certificates, certificateGeneration]
+    static let topLevelPrefixes = ["tenant/", "idx/", "t/", auditRoot, certificates, certificateGeneration]
 
     static let tenants = "tenant/"
 
@@ -73,8 +73,11 @@ enum StoreKey {
     }
 
     /// Keyed by ``RecordID/descendingKey``: newest first. `nil` is the platform-level log.
+    /// Every owner's audit events: `audit/<tenant or platform>/<newest-first event id>`.
+    static let auditRoot = "audit/"
+
     static func audit(of tenant: UUID?) -> String {
-        "audit/\(tenant?.keyComponent ?? "platform")/"
+        "\(auditRoot)\(tenant?.keyComponent ?? "platform")/"
     }
 }
 

@@ -35,6 +35,48 @@ extension ModelTests {
             }
         }
 
+        /// Pruning removes exactly the events made before the cutoff, of every owner: tenants,
+        /// deleted ones among them, and the platform.
+        @Test func pruningRemovesEveryOwnersEventsBeforeTheCutoff() async throws {
+            try await withTenantData { data, _ in
+                let kept = try await data.tenants.create(companyName: "Kept", subdomain: "kept").id
+                let deleted = try await data.tenants.create(companyName: "Gone", subdomain: "gone").id
+                let now = Date()
+                let cutoff = now.addingTimeInterval(-30 * 86_400)
+                var expected: [UUID?: [AuditEvent]] = [:]
+                for owner in [kept, deleted, nil] as [UUID?] {
+                    // 1,200 old events: more than one page of the deletion.
+                    for age in stride(from: 1, through: 1_200, by: 1) {
+                        let made = cutoff.addingTimeInterval(-Double(age) * 60)
+                        try await data.audit.append(Self.event(owner, made: made))
+                    }
+                    for age in [29.0, 1, 0] {
+                        let event = Self.event(owner, made: now.addingTimeInterval(-age * 86_400))
+                        try await data.audit.append(event)
+                        expected[owner, default: []].insert(event, at: 0)
+                    }
+                }
+                try await data.tenants.delete(deleted)
+
+                #expect(try await data.audit.prune(before: cutoff) == 3 * 1_200)
+                for owner in [kept, deleted, nil] as [UUID?] {
+                    #expect(try await data.audit.events(tenant: owner, limit: 100).items == expected[owner])
+                }
+                #expect(try await data.audit.prune(before: cutoff) == 0)
+            }
+        }
+
+        private static func event(_ owner: UUID?, made: Date) -> AuditEvent {
+            AuditEvent(
+                actor: "platform-admin:alice",
+                action: "PUT /api/tenants/{id}/config",
+                target: "config",
+                tenantId: owner,
+                id: RecordID(madeAt: made),
+                time: made
+            )
+        }
+
         @Test func aPendingEventCommitsWithTheFirstChangeThatSucceeds() async throws {
             try await withTenantData { data, _ in
                 let tenant = try await data.tenants.create(companyName: "Acme", subdomain: "acme").id
@@ -61,7 +103,7 @@ extension ModelTests {
 
                 let unused = try data.audit.pending(AuditEvent(actor: "a", action: "x", target: "t", tenantId: tenant))
                 #expect(unused.close())
-                try await unused.accompanying {
+                _ = try await unused.accompanying {
                     try await data.configuration.set(.branding, to: ["companyName": "After"], tenant: tenant)
                 }
                 #expect(try await data.audit.events(tenant: tenant).items == [event])
