@@ -37,10 +37,11 @@ public struct AuditLog: Sendable {
         let boundary = RecordID(earliestAt: cutoff).descendingKey
         var deleted = 0
         var nextOwner: String?
-        while let key = try await store.scan(prefix: StoreKey.auditRoot, after: nextOwner, limit: 1).entries.first?.key {
-            guard let slash = key.utf8.dropFirst(StoreKey.auditRoot.utf8.count).firstIndex(of: UInt8(ascii: "/")) else {
-                break
-            }
+        while true {
+            let first = try await store.scan(prefix: StoreKey.auditRoot, after: nextOwner, limit: 1).entries.first
+            guard let key = first?.key,
+                let slash = key.utf8.dropFirst(StoreKey.auditRoot.utf8.count).firstIndex(of: UInt8(ascii: "/"))
+            else { break }
             let owner = String(key[...slash])
             while true {
                 let expired = try await store.scan(prefix: owner, after: owner + boundary, limit: 1000).entries
