@@ -62,9 +62,10 @@ extension AdminAPI {
     }
 
     /// Removes finished provisioning jobs, webhook deliveries and audit events older than their
-    /// retention (``Configuration/jobRetention``, ``WebhookDispatcher/Configuration/deliveryRetention``,
-    /// ``Configuration/auditRetention``), now and then every `interval`, until the task is cancelled. Failures are logged and
-    /// tried again at the next round.
+    /// retention (``Configuration/jobRetention``,
+    /// ``WebhookDispatcher/Configuration/deliveryRetention``, ``Configuration/auditRetention``),
+    /// now and then every `interval`, until the task is cancelled. Failures are logged and tried
+    /// again at the next round.
     public func pruneHistory(every interval: Duration = .seconds(3600)) async {
         let logger = self.provisioner.logger
         while !Task.isCancelled {
