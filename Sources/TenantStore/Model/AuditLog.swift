@@ -39,9 +39,12 @@ public struct AuditLog: Sendable {
         var nextOwner: String?
         while true {
             let first = try await store.scan(prefix: StoreKey.auditRoot, after: nextOwner, limit: 1).entries.first
-            guard let key = first?.key,
-                let slash = key.utf8.dropFirst(StoreKey.auditRoot.utf8.count).firstIndex(of: UInt8(ascii: "/"))
-            else { break }
+            guard let key = first?.key else { break }
+            guard let slash = key.utf8.dropFirst(StoreKey.auditRoot.utf8.count).firstIndex(of: UInt8(ascii: "/")) else {
+                // Not an event key; the owners after it still get pruned.
+                nextOwner = key
+                continue
+            }
             let owner = String(key[...slash])
             while true {
                 let expired = try await store.scan(prefix: owner, after: owner + boundary, limit: 1000).entries

@@ -38,7 +38,9 @@ extension ModelTests {
         /// Pruning removes exactly the events made before the cutoff, of every owner: tenants,
         /// deleted ones among them, and the platform.
         @Test func pruningRemovesEveryOwnersEventsBeforeTheCutoff() async throws {
-            try await withTenantData { data, _ in
+            try await withTenantData { data, store in
+                // A key that names no owner, before every owner: the owners after it are still pruned.
+                try await store.put("audit/!", [1])
                 let kept = try await data.tenants.create(companyName: "Kept", subdomain: "kept").id
                 let deleted = try await data.tenants.create(companyName: "Gone", subdomain: "gone").id
                 let now = Date()
@@ -63,6 +65,7 @@ extension ModelTests {
                     #expect(try await data.audit.events(tenant: owner, limit: 100).items == expected[owner])
                 }
                 #expect(try await data.audit.prune(before: cutoff) == 0)
+                #expect(try await store.get("audit/!") != nil)
             }
         }
 
