@@ -34,7 +34,7 @@ public struct RecordID: Sendable, Hashable, Comparable, Codable, LosslessStringC
     /// An identifier made at `timestamp` rather than now, for records dated in the past: unique
     /// by its random bits, but not ordered against others of the same millisecond.
     package init(madeAt timestamp: Date) {
-        self.value = UInt128(Self.milliseconds(of: timestamp)) << Self.randomBits | Self.randomPart()
+        self.value = RecordID(earliestAt: timestamp).value | Self.randomPart()
     }
 
     private static func milliseconds(of timestamp: Date) -> UInt64 {

@@ -72,10 +72,10 @@ enum StoreKey {
         Self.owned(by: tenant) + "apikey/"
     }
 
-    /// Keyed by ``RecordID/descendingKey``: newest first. `nil` is the platform-level log.
     /// Every owner's audit events: `audit/<tenant or platform>/<newest-first event id>`.
     static let auditRoot = "audit/"
 
+    /// Keyed by ``RecordID/descendingKey``: newest first. `nil` is the platform-level log.
     static func audit(of tenant: UUID?) -> String {
         "\(auditRoot)\(tenant?.keyComponent ?? "platform")/"
     }
