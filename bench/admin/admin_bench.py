@@ -9,7 +9,8 @@
    directory is on tmpfs, where fdatasync costs nothing — which separates the software's
    latency from the disk's. Beside them, the disk's own fdatasync latency in the same
    directory during the runs (the anchor: no durable write can be acknowledged faster than the
-   disk syncs).
+   disk syncs). Beside the paced rounds, the machine's own CPU stalls (cpu_probe.py): a request
+   cannot be answered faster than the virtual CPUs that run it are given back by the host.
 2. Create + provision a tenant to its first served page: POST /api/provision/store?wait=true,
    then GET the new store's home page over a new TLS connection, timed end to end by one
    client; the target is < 100 ms (the plan: 5 minutes).
@@ -19,6 +20,7 @@ group of its own; every process this script starts is stopped by PID when it ret
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -174,20 +176,42 @@ def create_put_tenants(admin):
     return ids
 
 
+class CPUProbe:
+    """cpu_probe.py in a process of its own while it is entered: the machine's own CPU stalls."""
+
+    def __enter__(self):
+        self.process = subprocess.Popen([sys.executable, os.path.join(HERE, "cpu_probe.py")],
+                                        stdout=subprocess.PIPE, text=True)
+        return self
+
+    def __exit__(self, *_):
+        self.process.terminate()
+        output, _ = self.process.communicate(timeout=10)
+        self.result = json.loads(output) if output.strip() else None
+
+
 def put_round(server, admin, ids, seconds, label, think_ms=None):
     env = dict(os.environ, EDGE_TOKEN=admin.token)
     if think_ms:
         env["EDGE_THINK_MS"] = str(think_ms)
-    output = subprocess.run(
-        ["wrk", "-t2", f"-c{PUT_CLIENTS}", f"-d{seconds}s", "--latency", "-s", os.path.join(HERE, "put-config.lua"),
-         f"https://127.0.0.1:{server.admin}", "--"] + ids,
-        env=env, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+    # Beside the paced rounds only: in a back-to-back round the probe would mostly measure the
+    # server and wrk taking the cores from it.
+    with CPUProbe() if think_ms else contextlib.nullcontext() as probe:
+        output = subprocess.run(
+            ["wrk", "-t2", f"-c{PUT_CLIENTS}", f"-d{seconds}s", "--latency", "-s", os.path.join(HERE, "put-config.lua"),
+             f"https://127.0.0.1:{server.admin}", "--"] + ids,
+            env=env, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     result = {"rps": rps, "p50_ms": wrk_latency(output, 50), "p99_ms": wrk_latency(output, 99),
               "errors": int(errors.group(1)) if errors else 0}
+    stalls = ""
+    if probe and probe.result:
+        result["cpu_probe"] = probe.result
+        stalls = (f"; CPU probe pieces p50 {probe.result['p50_ms'] * 1000:.0f} µs, p99 {probe.result['p99_ms']:.2f} ms, "
+                  f"max {probe.result['max_ms']:.1f} ms, {probe.result['slow_share']:.1%} over 5× p50")
     log(f"config PUT {label}: {rps:,.0f}/s, p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, "
-        f"{result['errors']} errors")
+        f"{result['errors']} errors{stalls}")
     return result
 
 
@@ -263,8 +287,15 @@ def main():
     def medians(runs):
         if not runs:
             return {}
-        return {"rps": statistics.median(r["rps"] for r in runs), "p50_ms": statistics.median(r["p50_ms"] for r in runs),
-                "p99_ms": statistics.median(r["p99_ms"] for r in runs), "errors": sum(r["errors"] for r in runs)}
+        figures = {"rps": statistics.median(r["rps"] for r in runs),
+                   "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+                   "p99_ms": statistics.median(r["p99_ms"] for r in runs), "errors": sum(r["errors"] for r in runs)}
+        probes = [r["cpu_probe"] for r in runs if "cpu_probe" in r]
+        if probes:
+            figures["cpu_probe_p99_ms"] = statistics.median(p["p99_ms"] for p in probes)
+            figures["cpu_probe_max_ms"] = max(p["max_ms"] for p in probes)
+            figures["cpu_probe_slow_share"] = statistics.median(p["slow_share"] for p in probes)
+        return figures
 
     saturated, paced_median = medians(rounds), medians(paced)
     tmpfs_median, tmpfs_paced_median = medians(tmpfs), medians(tmpfs_paced)
@@ -292,6 +323,10 @@ def main():
         verdict = "pass" if figures["p99_ms"] < 5 else "FAIL"
         print(f"config PUT, 32 clients, {label}: {figures['rps']:,.0f}/s, p50 {figures['p50_ms']:.2f} ms, "
               f"p99 {figures['p99_ms']:.2f} ms (target < 5 ms: {verdict}), {figures['errors']} errors")
+        if "cpu_probe_p99_ms" in figures:
+            print(f"  machine anchor, a 50-µs piece of pure computation, once a millisecond during these rounds: p99 "
+                  f"{figures['cpu_probe_p99_ms']:.2f} ms, max {figures['cpu_probe_max_ms']:.1f} ms; "
+                  f"{figures['cpu_probe_slow_share']:.1%} of pieces took over 5× their median (cpu_probe.py)")
 
     line("back to back", saturated)
     line("paced, 40 ms mean think", paced_median)
