@@ -10,11 +10,20 @@
 local ids = {}
 local counter = 0
 
+-- Every thread's Lua state starts with the same random seed, so without an offset of its own
+-- each thread sent the other's requests again: half the PUTs wrote the colour already stored,
+-- which changes nothing and is audited on its own.
+local threads = 0
+function setup(thread)
+  thread:set("offset", threads * 1000000007)
+  threads = threads + 1
+end
+
 function init(args)
   for _, id in ipairs(args) do
     ids[#ids + 1] = id
   end
-  counter = math.random(0, 1000000)
+  counter = offset + math.random(0, 1000000)
 end
 
 function request()

@@ -188,11 +188,13 @@ extension AdminAPI {
         var headers = headers
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
-        return Response(
-            status: status,
-            headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(data: try Self.encoder.encode(value)))
-        )
+        let body =
+            if let document = value as? JSONValue {
+                ByteBuffer(bytes: try document.jsonText())
+            } else {
+                ByteBuffer(data: try Self.encoder.encode(value))
+            }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 
     /// The request body decoded as `T`, after checking it is JSON no deeper than ``maximumJSONDepth``.
@@ -202,13 +204,15 @@ extension AdminAPI {
         context: AdminRequestContext
     ) async throws -> T {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        let data = Data(buffer: buffer)
-        try Self.checkDepth(data)
-        return try Self.decoder.decode(T.self, from: data)
+        try Self.checkDepth(buffer.readableBytesView)
+        if T.self == JSONValue.self, let document = try JSONValue(parsingJSON: buffer.readableBytesView) as? T {
+            return document
+        }
+        return try Self.decoder.decode(T.self, from: Data(buffer: buffer))
     }
 
     /// Refuses deeply nested JSON before a recursive decoder walks it.
-    static func checkDepth(_ data: Data) throws {
+    static func checkDepth(_ data: some Sequence<UInt8>) throws {
         var depth = 0
         var inString = false
         var escaped = false

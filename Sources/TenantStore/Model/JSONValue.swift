@@ -46,19 +46,17 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Converts an `Encodable` value, e.g. a typed ``Branding``, into a document.
     public init(encoding value: some Encodable) throws {
-        let data = try JSONEncoder().encode(value)
-        self = try JSONDecoder().decode(JSONValue.self, from: data)
+        try self.init(parsingJSON: try JSONEncoder().encode(value))
     }
 
     /// Parses JSON text.
     public init(parsing data: Data) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: data)
+        try self.init(parsingJSON: data)
     }
 
     /// Decodes a typed value from this document.
     public func decode<Value: Decodable>(as type: Value.Type = Value.self) throws -> Value {
-        let data = try JSONEncoder().encode(self)
-        return try JSONDecoder().decode(Value.self, from: data)
+        try JSONDecoder().decode(Value.self, from: Data(try self.jsonText()))
     }
 }
 

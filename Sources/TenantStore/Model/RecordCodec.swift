@@ -7,6 +7,9 @@ import Foundation
 /// has rewritten them.
 enum RecordCodec {
     static func encode(_ value: some Encodable) throws -> [UInt8] {
+        if let document = value as? JSONValue {
+            return [TenantData.currentSchemaVersion] + (try document.jsonText())
+        }
         let encoder = JSONEncoder()
         // Sorted keys make equal records byte-identical, which keeps backups and diffs stable.
         encoder.outputFormatting = [.sortedKeys]
@@ -25,11 +28,15 @@ enum RecordCodec {
             )
         }
         do {
-            let json = Data(bytes.dropFirst())
-            if version == TenantData.currentSchemaVersion {
-                return try JSONDecoder().decode(Value.self, from: json)
+            let json = bytes.dropFirst()
+            let current = version == TenantData.currentSchemaVersion
+            if current, Value.self == JSONValue.self, let document = try JSONValue(parsingJSON: json) as? Value {
+                return document
             }
-            let document = try JSONDecoder().decode(JSONValue.self, from: json)
+            if current {
+                return try JSONDecoder().decode(Value.self, from: Data(json))
+            }
+            let document = try JSONValue(parsingJSON: json)
             return try SchemaMigration.upgrade(document, from: version, key: key).decode(as: Value.self)
         } catch {
             throw TenantStoreError(code: .corrupted, message: "record '\(key)' does not decode", cause: error)
