@@ -115,7 +115,7 @@ public final class AdminServer: Sendable {
                 logger: logger
             )
         )
-        let task = Task {
+        let task = Task(executorPreference: EventLoopTaskExecutor.shared) {
             defer { boundContinuation.finish() }
             try await group.run()
         }
