@@ -95,7 +95,9 @@ struct ServeCommand: AsyncParsableCommand {
     /// are tasks reading from and writing to NIO channels; on the default pool every request
     /// crossed threads four times. Measured with 32 clients sending config PUTs back to back:
     /// server CPU per PUT 284–313 → 267 µs, 5,044–5,585 → 5,955–5,990 PUTs/s. Blocking work
-    /// stays off tasks (the store commits on its own thread), so no loop waits on a disk.
+    /// stays off tasks (the store commits on its own thread), so no loop waits on a disk. The
+    /// admin server's tasks go further and prefer ``EventLoopTaskExecutor``, which runs them on
+    /// the same loops without NIO's requeue at every nonisolated `await`.
     /// A `static let` so that it runs once per process, as NIO requires.
     private static let tasksRunOnEventLoops: Bool =
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
