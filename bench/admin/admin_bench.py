@@ -10,7 +10,9 @@
    latency from the disk's. Beside them, the disk's own fdatasync latency in the same
    directory during the runs (the anchor: no durable write can be acknowledged faster than the
    disk syncs). Beside the paced rounds, the machine's own CPU stalls (cpu_probe.py): a request
-   cannot be answered faster than the virtual CPUs that run it are given back by the host.
+   cannot be answered faster than the virtual CPUs that run it are given back by the host; and
+   after each paced tmpfs round, the same load against nginx answering a fixed 200 over TLS: the
+   p99 this machine gives a request that costs nothing.
 2. Create + provision a tenant to its first served page: POST /api/provision/store?wait=true,
    then GET the new store's home page over a new TLS connection, timed end to end by one
    client; the target is < 100 ms (the plan: 5 minutes).
@@ -176,6 +178,63 @@ def create_put_tenants(admin):
     return ids
 
 
+class NginxAnchor:
+    """nginx answering every request with a fixed 200 over TLS 1.3, with the same certificate.
+
+    The paced rounds' anchor: the same 32 clients and think times against a server that does
+    nothing per call, so its p99 is what this machine gives any TLS request at that load."""
+
+    def __init__(self, work):
+        self.prefix = os.path.join(work, "nginx-anchor")
+        self.admin = free_port()
+        self.certs = os.path.join(work, "certs")
+
+    def __enter__(self):
+        os.makedirs(self.prefix, exist_ok=True)
+        configuration = os.path.join(self.prefix, "nginx.conf")
+        with open(configuration, "w") as out:
+            out.write(f"""
+daemon off;
+worker_processes 2;
+pid {self.prefix}/nginx.pid;
+error_log {self.prefix}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {self.prefix}/body;
+    keepalive_requests 100000000;
+    server {{
+        listen 127.0.0.1:{self.admin} ssl;
+        ssl_certificate {self.certs}/platform.pem;
+        ssl_certificate_key {self.certs}/platform-key.pem;
+        ssl_protocols TLSv1.3;
+        location / {{ return 200 '{{}}'; }}
+    }}
+}}
+""")
+        self.process = subprocess.Popen(["nginx", "-p", self.prefix, "-c", configuration],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.admin), timeout=1).close()
+                return self
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.05)
+        self.__exit__()
+        raise RuntimeError(f"nginx did not listen; see {self.prefix}/error.log")
+
+    def __exit__(self, *_):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
 class CPUProbe:
     """cpu_probe.py in a process of its own while it is entered: the machine's own CPU stalls."""
 
@@ -215,19 +274,22 @@ def put_round(server, admin, ids, seconds, label, think_ms=None):
     return result
 
 
-def put_rounds(server, admin, ids, seconds, where):
-    """Three back-to-back rounds, each followed by a paced one (40 ms mean think)."""
-    rounds, paced = [], []
+def put_rounds(server, admin, ids, seconds, where, anchor=None):
+    """Three back-to-back rounds, each followed by a paced one (40 ms mean think) and, with an
+    `anchor`, the same paced load against it."""
+    rounds, paced, anchored = [], [], []
     for number in range(3):
         rounds.append(put_round(server, admin, ids, seconds, f"back to back, {where} {number + 1}/3"))
         paced.append(put_round(server, admin, ids, seconds, f"paced, {where} {number + 1}/3", think_ms=40))
-    return rounds, paced
+        if anchor:
+            anchored.append(put_round(anchor, admin, ids, seconds, f"paced, nginx anchor {number + 1}/3", think_ms=40))
+    return rounds, paced, anchored
 
 
 def bench_config_puts(server, admin, seconds):
     ids = create_put_tenants(admin)
     with SyncProbe(os.path.join(server.work, server.data)) as probe:
-        rounds, paced = put_rounds(server, admin, ids, seconds, "data on disk")
+        rounds, paced, _ = put_rounds(server, admin, ids, seconds, "data on disk")
     # The last write is what the storefront shows: the cache was invalidated, not waited out.
     status, _ = admin.call("PUT", f"/api/tenants/{ids[0]}/config/branding",
                            {"companyName": "Invalidated", "colors": {"primary": "#123456"}})
@@ -236,15 +298,16 @@ def bench_config_puts(server, admin, seconds):
 
 
 def bench_config_puts_on_tmpfs(binary, work, seconds):
-    """The back-to-back and paced rounds against a server whose data directory is on /dev/shm."""
+    """The back-to-back and paced rounds against a server whose data directory is on /dev/shm,
+    the paced ones each followed by the same load against nginx answering a fixed 200."""
     if not os.access("/dev/shm", os.W_OK):
         log("no writable /dev/shm: skipping the tmpfs control run")
-        return [], []
+        return [], [], []
     data = tempfile.mkdtemp(prefix="edge-admin-bench-", dir="/dev/shm")
     try:
-        with Server(binary, work, data=data) as server:
+        with Server(binary, work, data=data) as server, NginxAnchor(work) as anchor:
             admin = Admin(server, server.token())
-            return put_rounds(server, admin, create_put_tenants(admin), seconds, "data on tmpfs")
+            return put_rounds(server, admin, create_put_tenants(admin), seconds, "data on tmpfs", anchor=anchor)
     finally:
         subprocess.run(["rm", "-rf", data], check=False)
 
@@ -282,7 +345,7 @@ def main():
         log("create + provision to first served page...")
         timings, failures = bench_provisioning(server, admin, 10 if arguments.quick else 30)
     log("config PUTs with the data directory on tmpfs...")
-    tmpfs, tmpfs_paced = bench_config_puts_on_tmpfs(binary, arguments.work, seconds)
+    tmpfs, tmpfs_paced, anchor_paced = bench_config_puts_on_tmpfs(binary, arguments.work, seconds)
 
     def medians(runs):
         if not runs:
@@ -298,7 +361,7 @@ def main():
         return figures
 
     saturated, paced_median = medians(rounds), medians(paced)
-    tmpfs_median, tmpfs_paced_median = medians(tmpfs), medians(tmpfs_paced)
+    tmpfs_median, tmpfs_paced_median, anchor_median = medians(tmpfs), medians(tmpfs_paced), medians(anchor_paced)
     result = {
         "config_put_rps": saturated["rps"],
         "config_put_p50_ms": saturated["p50_ms"],
@@ -308,12 +371,14 @@ def main():
         "config_put_paced": paced_median,
         "config_put_tmpfs": tmpfs_median,
         "config_put_tmpfs_paced": tmpfs_paced_median,
+        "nginx_anchor_paced": anchor_median,
         "disk_fdatasync": disk,
         "config_put_invalidates_cache": invalidated,
         "provision_to_first_page_p50_ms": statistics.median(timings) if timings else None,
         "provision_to_first_page_max_ms": max(timings) if timings else None,
         "provision_failures": failures,
-        "rounds": {"back_to_back": rounds, "paced": paced, "tmpfs": tmpfs, "tmpfs_paced": tmpfs_paced},
+        "rounds": {"back_to_back": rounds, "paced": paced, "tmpfs": tmpfs, "tmpfs_paced": tmpfs_paced,
+                   "nginx_anchor_paced": anchor_paced},
         "targets": {"config_put_p99_ms": 5, "provision_to_first_page_ms": 100},
     }
 
@@ -332,6 +397,9 @@ def main():
     line("paced, 40 ms mean think", paced_median)
     line("back to back, data on tmpfs", tmpfs_median)
     line("paced, 40 ms mean think, data on tmpfs", tmpfs_paced_median)
+    if anchor_median:
+        print(f"  nginx anchor, the same paced load answered with a fixed 200 (nothing validated, stored or "
+              f"audited): p50 {anchor_median['p50_ms']:.2f} ms, p99 {anchor_median['p99_ms']:.2f} ms")
     if disk:
         print(f"  disk anchor, fdatasync in the data directory during the runs: p50 {disk['p50_ms']:.2f} ms, "
               f"p99 {disk['p99_ms']:.2f} ms, max {disk['max_ms']:.1f} ms, {disk['over_5ms']} of {disk['syncs']} over 5 ms")
