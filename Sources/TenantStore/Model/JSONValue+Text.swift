@@ -171,15 +171,9 @@ private struct JSONTextParser {
     }
 
     mutating func object(depth: Int) throws -> JSONValue {
-        guard depth <= JSONValue.maximumParsingDepth else { throw self.error("too deeply nested") }
-        self.offset += 1
         var members: [String: JSONValue] = [:]
-        self.skipWhitespace()
-        if self.next == UInt8(ascii: "}") {
-            self.offset += 1
-            return .object(members)
-        }
-        while true {
+        guard try self.open(depth: depth, closing: UInt8(ascii: "}")) else { return .object(members) }
+        repeat {
             guard self.next == UInt8(ascii: "\"") else { throw self.error("expected a member name") }
             let name = try self.string()
             self.skipWhitespace()
@@ -189,40 +183,41 @@ private struct JSONTextParser {
             let member = try self.value(depth: depth)
             // A repeated name keeps its first value, as JSONDecoder does.
             if members[name] == nil { members[name] = member }
-            self.skipWhitespace()
-            switch self.next {
-            case UInt8(ascii: ","):
-                self.offset += 1
-                self.skipWhitespace()
-            case UInt8(ascii: "}"):
-                self.offset += 1
-                return .object(members)
-            default: throw self.error("expected ',' or '}'")
-            }
-        }
+        } while try self.separator(closing: UInt8(ascii: "}"))
+        return .object(members)
     }
 
     mutating func array(depth: Int) throws -> JSONValue {
+        var elements: [JSONValue] = []
+        guard try self.open(depth: depth, closing: UInt8(ascii: "]")) else { return .array(elements) }
+        repeat {
+            elements.append(try self.value(depth: depth))
+        } while try self.separator(closing: UInt8(ascii: "]"))
+        return .array(elements)
+    }
+
+    /// Reads a container's opening bracket; false when `closing` follows at once (it is read too).
+    mutating func open(depth: Int, closing: UInt8) throws -> Bool {
         guard depth <= JSONValue.maximumParsingDepth else { throw self.error("too deeply nested") }
         self.offset += 1
-        var elements: [JSONValue] = []
         self.skipWhitespace()
-        if self.next == UInt8(ascii: "]") {
+        guard self.next == closing else { return true }
+        self.offset += 1
+        return false
+    }
+
+    /// Reads what follows a container's element: true after a comma, false after `closing`.
+    mutating func separator(closing: UInt8) throws -> Bool {
+        self.skipWhitespace()
+        switch self.next {
+        case UInt8(ascii: ","):
             self.offset += 1
-            return .array(elements)
-        }
-        while true {
-            elements.append(try self.value(depth: depth))
             self.skipWhitespace()
-            switch self.next {
-            case UInt8(ascii: ","):
-                self.offset += 1
-                self.skipWhitespace()
-            case UInt8(ascii: "]"):
-                self.offset += 1
-                return .array(elements)
-            default: throw self.error("expected ',' or ']'")
-            }
+            return true
+        case closing:
+            self.offset += 1
+            return false
+        default: throw self.error("expected ',' or '\(Unicode.Scalar(closing))'")
         }
     }
 
