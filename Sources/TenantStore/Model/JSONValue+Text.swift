@@ -10,7 +10,7 @@ public import Foundation
 /// (Foundation's parser is internal to its decoder), so this small one is written here;
 /// `JSONValueTextTests` holds it to `JSONDecoder` and `JSONEncoder`.
 extension JSONValue {
-    /// The deepest nesting ``init(parsingJSON:)`` accepts: far beyond any document this service
+    /// The deepest nesting ``init(parsing:)`` accepts: far beyond any document this service
     /// stores, and shallow enough that the recursive parser cannot run out of stack.
     static let maximumParsingDepth = 512
 
@@ -18,7 +18,7 @@ extension JSONValue {
     ///
     /// - Throws: `DecodingError.dataCorrupted` saying what is wrong and at which byte, as
     ///   `JSONDecoder` throws for text that is not JSON.
-    public init(parsingJSON bytes: some Collection<UInt8>) throws {
+    public init(parsing bytes: some Collection<UInt8>) throws {
         let parsed = bytes.withContiguousStorageIfAvailable { buffer in
             Result { try Self.parse(buffer) }
         }

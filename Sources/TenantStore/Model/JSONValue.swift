@@ -46,12 +46,7 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Converts an `Encodable` value, e.g. a typed ``Branding``, into a document.
     public init(encoding value: some Encodable) throws {
-        try self.init(parsingJSON: try JSONEncoder().encode(value))
-    }
-
-    /// Parses JSON text.
-    public init(parsing data: Data) throws {
-        try self.init(parsingJSON: data)
+        try self.init(parsing: try JSONEncoder().encode(value))
     }
 
     /// Decodes a typed value from this document.

@@ -30,13 +30,13 @@ enum RecordCodec {
         do {
             let json = bytes.dropFirst()
             let current = version == TenantData.currentSchemaVersion
-            if current, Value.self == JSONValue.self, let document = try JSONValue(parsingJSON: json) as? Value {
+            if current, Value.self == JSONValue.self, let document = try JSONValue(parsing: json) as? Value {
                 return document
             }
             if current {
                 return try JSONDecoder().decode(Value.self, from: Data(json))
             }
-            let document = try JSONValue(parsingJSON: json)
+            let document = try JSONValue(parsing: json)
             return try SchemaMigration.upgrade(document, from: version, key: key).decode(as: Value.self)
         } catch {
             throw TenantStoreError(code: .corrupted, message: "record '\(key)' does not decode", cause: error)

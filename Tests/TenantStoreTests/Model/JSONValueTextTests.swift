@@ -3,7 +3,7 @@ import TenantStore
 import Testing
 
 extension ModelTests {
-    /// ``JSONValue/init(parsingJSON:)`` and ``JSONValue/jsonText()`` against Foundation's own
+    /// ``JSONValue/init(parsing:)`` and ``JSONValue/jsonText()`` against Foundation's own
     /// `JSONDecoder` and `JSONEncoder`, which they replace on the admin API's hot path.
     @Suite struct JSONValueTextTests {
         static let documents = [
@@ -21,8 +21,8 @@ extension ModelTests {
         @Test(arguments: Self.documents)
         func parsesAsJSONDecoderDoes(_ text: String) throws {
             let expected = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
-            #expect(try JSONValue(parsingJSON: Array(text.utf8)) == expected)
-            #expect(try JSONValue(parsingJSON: Data(text.utf8)) == expected)
+            #expect(try JSONValue(parsing: Array(text.utf8)) == expected)
+            #expect(try JSONValue(parsing: Data(text.utf8)) == expected)
         }
 
         static let notJSON: [[UInt8]] =
@@ -40,16 +40,16 @@ extension ModelTests {
 
         @Test(arguments: Self.notJSON)
         func refusesWhatIsNotJSON(_ bytes: [UInt8]) {
-            #expect(throws: DecodingError.self) { try JSONValue(parsingJSON: bytes) }
+            #expect(throws: DecodingError.self) { try JSONValue(parsing: bytes) }
         }
 
         @Test func refusesNestingBeyondTheLimit() throws {
             let deep = String(repeating: "[", count: 512) + String(repeating: "]", count: 512)
-            #expect(throws: Never.self) { try JSONValue(parsingJSON: Array(deep.utf8)) }
+            #expect(throws: Never.self) { try JSONValue(parsing: Array(deep.utf8)) }
             let deeper = String(repeating: "[", count: 513) + String(repeating: "]", count: 513)
-            #expect(throws: DecodingError.self) { try JSONValue(parsingJSON: Array(deeper.utf8)) }
+            #expect(throws: DecodingError.self) { try JSONValue(parsing: Array(deeper.utf8)) }
             let objects = String(repeating: #"{"a":"#, count: 513) + "1" + String(repeating: "}", count: 513)
-            #expect(throws: DecodingError.self) { try JSONValue(parsingJSON: Array(objects.utf8)) }
+            #expect(throws: DecodingError.self) { try JSONValue(parsing: Array(objects.utf8)) }
         }
 
         @Test func writesWhatJSONEncoderWrites() throws {
@@ -65,7 +65,7 @@ extension ModelTests {
             let written = try value.jsonText()
             #expect(String(decoding: written, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
             #expect(try JSONDecoder().decode(JSONValue.self, from: Data(written)) == value)
-            #expect(try JSONValue(parsingJSON: written) == value)
+            #expect(try JSONValue(parsing: written) == value)
         }
 
         @Test func refusesNumbersJSONCannotHold() {
