@@ -77,11 +77,11 @@ extension JSONValue {
             text.append(UInt8(ascii: "]"))
         case .object(let members):
             text.append(UInt8(ascii: "{"))
-            for (index, name) in members.keys.sorted().enumerated() {
+            for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { text.append(UInt8(ascii: ",")) }
-                Self.write(name, into: &text)
+                Self.write(member.key, into: &text)
                 text.append(UInt8(ascii: ":"))
-                try members[name]?.write(into: &text)
+                try member.value.write(into: &text)
             }
             text.append(UInt8(ascii: "}"))
         }

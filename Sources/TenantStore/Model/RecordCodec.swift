@@ -29,11 +29,10 @@ enum RecordCodec {
         }
         do {
             let json = bytes.dropFirst()
-            let current = version == TenantData.currentSchemaVersion
-            if current, Value.self == JSONValue.self, let document = try JSONValue(parsing: json) as? Value {
-                return document
-            }
-            if current {
+            if version == TenantData.currentSchemaVersion {
+                if Value.self == JSONValue.self, let document = try JSONValue(parsing: json) as? Value {
+                    return document
+                }
                 return try JSONDecoder().decode(Value.self, from: Data(json))
             }
             let document = try JSONValue(parsing: json)
