@@ -38,17 +38,14 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "edge"))
+import edge_bench  # noqa: E402  (the edge benchmark's nginx and process handling)
+from edge_bench import free_port  # noqa: E402
 PUT_CLIENTS = 32
 
 
 def log(message):
     print(f"admin-bench: {message}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Server:
@@ -178,24 +175,23 @@ def create_put_tenants(admin):
     return ids
 
 
-class NginxAnchor:
+class NginxAnchor(edge_bench.Nginx):
     """nginx answering every request with a fixed 200 over TLS 1.3, with the same certificate.
 
     The paced rounds' anchor: the same 32 clients and think times against a server that does
-    nothing per call, so its p99 is what this machine gives any TLS request at that load."""
+    nothing per call, so its p99 is what this machine gives any TLS request at that load. Started
+    and stopped as the edge benchmark's nginx is, with this configuration instead of its pages."""
 
     def __init__(self, work):
+        super().__init__(edge_bench.Processes(), work, free_port(), docroot=None)
         self.prefix = os.path.join(work, "nginx-anchor")
-        self.admin = free_port()
-        self.certs = os.path.join(work, "certs")
+        # put_round addresses a server by its admin port.
+        self.admin = self.port
 
-    def __enter__(self):
-        os.makedirs(self.prefix, exist_ok=True)
-        configuration = os.path.join(self.prefix, "nginx.conf")
-        with open(configuration, "w") as out:
-            out.write(f"""
+    def configuration(self, pages):
+        return f"""
 daemon off;
-worker_processes 2;
+worker_processes {edge_bench.CORES};
 pid {self.prefix}/nginx.pid;
 error_log {self.prefix}/error.log warn;
 events {{ worker_connections 1024; }}
@@ -204,35 +200,21 @@ http {{
     client_body_temp_path {self.prefix}/body;
     keepalive_requests 100000000;
     server {{
-        listen 127.0.0.1:{self.admin} ssl;
+        listen 127.0.0.1:{self.port} ssl;
         ssl_certificate {self.certs}/platform.pem;
         ssl_certificate_key {self.certs}/platform-key.pem;
         ssl_protocols TLSv1.3;
         location / {{ return 200 '{{}}'; }}
     }}
 }}
-""")
-        self.process = subprocess.Popen(["nginx", "-p", self.prefix, "-c", configuration],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.admin), timeout=1).close()
-                return self
-            except OSError:
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.05)
-        self.__exit__()
-        raise RuntimeError(f"nginx did not listen; see {self.prefix}/error.log")
+"""
+
+    def __enter__(self):
+        self.start(pages=0)
+        return self
 
     def __exit__(self, *_):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        self.stop()
 
 
 class CPUProbe:

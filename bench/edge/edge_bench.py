@@ -785,20 +785,25 @@ def run(options, duration, work, processes):
     if skipped:
         log(f"mixed: skipped ({skipped})")
     else:
+        def browse():
+            return measured(edge, lambda: load.wrk(edge.port, duration, "all"))
+
+        def mixed_round(number):
+            nonlocal write_failures
+            result, failures = writer.write_while(browse)
+            mixed_runs.append(result)
+            write_failures += failures
+            log(f"round {number}/{ROUNDS} mixed      edge  {result['rps']:>9,.0f} req/s  "
+                f"errors {result['errors']:.0f} + {failures} failed writes")
+
+        def read_only_round(number):
+            result = browse()
+            read_only_runs.append(result)
+            log(f"round {number}/{ROUNDS} read-only  edge  {result['rps']:>9,.0f} req/s  errors {result['errors']:.0f}")
+
         for number in range(1, ROUNDS + 1):
-            for mixed in (True, False) if number % 2 else (False, True):
-                if not mixed:
-                    result = measured(edge, lambda: load.wrk(edge.port, duration, "all"))
-                    read_only_runs.append(result)
-                    log(f"round {number}/{ROUNDS} read-only  edge  {result['rps']:>9,.0f} req/s  "
-                        f"errors {result['errors']:.0f}")
-                    continue
-                result, failures = writer.write_while(
-                    lambda: measured(edge, lambda: load.wrk(edge.port, duration, "all")))
-                mixed_runs.append(result)
-                write_failures += failures
-                log(f"round {number}/{ROUNDS} mixed      edge  {result['rps']:>9,.0f} req/s  "
-                    f"errors {result['errors']:.0f} + {failures} failed writes")
+            for run_round in (mixed_round, read_only_round) if number % 2 else (read_only_round, mixed_round):
+                run_round(number)
 
     edge.stop()
     nginx.stop()
