@@ -46,9 +46,9 @@ public enum DemoTenants {
                 subdomain: store.subdomain,
                 customDomains: store.customDomains
             )
-            try await data.configuration.set(.branding, to: try Self.json(store.branding), tenant: tenant.id)
-            try await data.configuration.set(.features, to: try Self.json(store.features), tenant: tenant.id)
-            try await data.configuration.set(.commerce, to: try Self.json(store.commerce), tenant: tenant.id)
+            try await data.configuration.set(.branding, to: JSONValue(encoding: store.branding), tenant: tenant.id)
+            try await data.configuration.set(.features, to: JSONValue(encoding: store.features), tenant: tenant.id)
+            try await data.configuration.set(.commerce, to: JSONValue(encoding: store.commerce), tenant: tenant.id)
             try await data.templates.save(Template(name: store.theme, isActive: true), tenant: tenant.id)
             for category in store.categories {
                 try await data.catalog.createCategory(category, tenant: tenant.id)
@@ -57,10 +57,6 @@ public enum DemoTenants {
             created += urls(of: store)
         }
         return created
-    }
-
-    private static func json(_ value: some Encodable) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
     }
 
     struct DemoStore {

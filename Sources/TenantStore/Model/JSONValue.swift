@@ -46,7 +46,11 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Converts an `Encodable` value, e.g. a typed ``Branding``, into a document.
     public init(encoding value: some Encodable) throws {
-        try self.init(parsing: try JSONEncoder().encode(value))
+        do {
+            self = try JSONValueEncoder.encode(value)
+        } catch is JSONValueEncoder.Unrepresentable {
+            try self.init(parsing: try JSONEncoder().encode(value))
+        }
     }
 
     /// Decodes a typed value from this document.

@@ -7,11 +7,13 @@ import Foundation
 /// has rewritten them.
 enum RecordCodec {
     static func encode(_ value: some Encodable) throws -> [UInt8] {
-        if let document = value as? JSONValue {
+        // Sorted keys make equal records byte-identical, which keeps backups and diffs stable;
+        // both paths sort them.
+        do {
+            let document = try JSONValueEncoder.encode(value)
             return [TenantData.currentSchemaVersion] + (try document.jsonText())
-        }
+        } catch is JSONValueEncoder.Unrepresentable {}
         let encoder = JSONEncoder()
-        // Sorted keys make equal records byte-identical, which keeps backups and diffs stable.
         encoder.outputFormatting = [.sortedKeys]
         return [TenantData.currentSchemaVersion] + Array(try encoder.encode(value))
     }
