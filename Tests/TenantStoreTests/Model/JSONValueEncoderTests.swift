@@ -1,6 +1,7 @@
 import Foundation
-@testable import TenantStore
 import Testing
+
+@testable import TenantStore
 
 extension ModelTests {
     /// ``JSONValueEncoder`` against `JSONEncoder`, whose output it replaces for stored records.
