@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 import HummingbirdTLS
 public import Logging
 public import NIOSSL

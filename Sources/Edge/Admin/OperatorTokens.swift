@@ -2,7 +2,7 @@ import Crypto
 public import Foundation
 import JWTKit
 import Synchronization
-public import TenantStore
+import TenantStore
 
 /// Operator tokens: JWTs signed with the instance's Ed25519 key, kept in the data directory.
 ///

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// JSON text to and from ``JSONValue`` directly, byte by byte.
 ///

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A JSON document held as a value, so configuration that arrives from a client can be validated
 /// field by field before anything typed is decoded from it.
