@@ -84,10 +84,12 @@ extension StorefrontResponse {
     ///     only and no connection-specific fields (RFC 9113 §8.2). Responders write names as
     ///     they like and may set `Connection`, so those are lowercased and dropped here.
     ///   - field: Receives each name and value, and whether the same field goes out on many
-    ///     responses (the prepared ones, `date`, HSTS) rather than varying per response (the
-    ///     responder's own, such as `etag`, and `content-length`): HPACK indexes only the
-    ///     former, since indexing the others fills its table with entries never used again and
-    ///     makes every later lookup scan them.
+    ///     responses (the prepared ones, HSTS) rather than varying per response (the
+    ///     responder's own, such as `etag`, `content-length`, and `date`, which changes every
+    ///     second): HPACK indexes only the former, since indexing the others fills its table
+    ///     with entries never used again. NIOHPACK looks a field up by scanning the table from
+    ///     its newest entry, so each stale entry lengthens every later lookup of the fields
+    ///     added before it, which are the recurring ones.
     ///   - leftOut: Receives the name of each field left out.
     func forEachHeaderField(
         date: String,
@@ -125,7 +127,7 @@ extension StorefrontResponse {
                 field(http2 ? HeaderFieldName.lowercased(name) : name, value, false)
             }
         }
-        field("date", date, true)
+        field("date", date, false)
         field("content-length", String(self.body.readableBytes), false)
         field("strict-transport-security", "max-age=31536000", true)
     }
