@@ -120,7 +120,7 @@ extension AdminAPI {
             return Response(
                 status: .unprocessableContent,
                 headers: [.contentType: "application/problem+json", .cacheControl: "no-store"],
-                body: ResponseBody(byteBuffer: ByteBuffer(data: try Self.encoder.encode(problem)))
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: try Self.encoder.jsonText(problem)))
             )
         }
         let saved = try await self.data.catalog.saveProducts(valid, tenant: tenant)

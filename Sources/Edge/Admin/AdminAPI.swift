@@ -188,12 +188,7 @@ extension AdminAPI {
         var headers = headers
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
-        let body =
-            if let document = value as? JSONValue {
-                ByteBuffer(bytes: try document.jsonText())
-            } else {
-                ByteBuffer(data: try Self.encoder.encode(value))
-            }
+        let body = ByteBuffer(bytes: try Self.encoder.jsonText(value))
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 

@@ -76,11 +76,11 @@ public struct AdminProblem: Error, HTTPResponseError, Sendable {
                 self.errors.map { .object(["pointer": .string($0.pointer), "detail": .string($0.message)]) }
             )
         }
-        let body = try AdminAPI.encoder.encode(JSONValue.object(object))
+        let body = try JSONValue.object(object).jsonText()
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         headers[.cacheControl] = "no-store"
-        return Response(status: self.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(data: body)))
+        return Response(status: self.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 

@@ -23,7 +23,7 @@ enum EdgeRecordCodec {
     }()
 
     static func encode(_ value: some Encodable) throws -> [UInt8] {
-        [Self.format] + Array(try Self.encoder.encode(value))
+        [Self.format] + (try Self.encoder.jsonText(value))
     }
 
     static func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8], key: String) throws -> Value {

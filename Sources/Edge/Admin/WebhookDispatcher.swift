@@ -270,7 +270,7 @@ public final class WebhookDispatcher: Sendable {
         data: some Encodable & Sendable
     ) throws -> String {
         let envelope = Envelope(event: event, tenantId: tenant, time: time, data: data)
-        return String(decoding: try AdminAPI.encoder.encode(envelope), as: UTF8.self)
+        return String(decoding: try AdminAPI.encoder.jsonText(envelope), as: UTF8.self)
     }
 
     /// Starts sending every delivery a previous process left pending; call once at start.

@@ -294,10 +294,8 @@ extension StorefrontService {
     }
 
     private static func encode(_ value: JSONValue) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding a JSONValue of strings and numbers cannot fail.
-        return (try? Array(encoder.encode(value))) ?? Array("{}".utf8)
+        (try? value.jsonText()) ?? Array("{}".utf8)
     }
 
     private static func sha256Hex(_ text: String) -> String {

@@ -6,16 +6,15 @@ import Foundation
 /// memory (see ``SchemaMigration``), so the service keeps working before ``TenantData/migrate(store:)``
 /// has rewritten them.
 enum RecordCodec {
-    static func encode(_ value: some Encodable) throws -> [UInt8] {
-        // Sorted keys make equal records byte-identical, which keeps backups and diffs stable;
-        // both paths sort them.
-        do {
-            let document = try JSONValueEncoder.encode(value)
-            return [TenantData.currentSchemaVersion] + (try document.jsonText())
-        } catch is JSONValueEncoder.Unrepresentable {}
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
+        // Sorted keys make equal records byte-identical, which keeps backups and diffs stable.
         encoder.outputFormatting = [.sortedKeys]
-        return [TenantData.currentSchemaVersion] + Array(try encoder.encode(value))
+        return encoder
+    }()
+
+    static func encode(_ value: some Encodable) throws -> [UInt8] {
+        [TenantData.currentSchemaVersion] + (try Self.encoder.jsonText(value))
     }
 
     static func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8], key: String) throws -> Value {

@@ -71,9 +71,10 @@ extension ModelTests {
             var document: JSONValue = ["z": [1, "2", nil, false], "a": ["b": 0.5]]
         }
 
-        static func expected(_ value: some Encodable) throws -> [UInt8] {
+        static func expected(_ value: some Encodable, dates: JSONEncoder.DateEncodingStrategy) throws -> [UInt8] {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = dates
             return Array(try encoder.encode(value))
         }
 
@@ -101,8 +102,50 @@ extension ModelTests {
                 Everything(), audit, tenant, Derived(), Handmade(), "top-level string", 42, [Shape.empty],
             ]
             for value in values {
-                #expect(try JSONValueEncoder.encode(value).jsonText() == Self.expected(value), "\(value)")
+                #expect(try JSONValueEncoder.encode(value).jsonText() == Self.expected(value, dates: .deferredToDate))
+                #expect(
+                    try JSONValueEncoder.encode(value, dates: .iso8601).jsonText()
+                        == Self.expected(value, dates: .iso8601)
+                )
             }
+        }
+
+        /// `JSONEncoder.jsonText(_:)` takes the fast path only for the strategies it has, and
+        /// otherwise writes exactly what the encoder writes.
+        @Test func jsonTextWritesWhatItsEncoderWrites() throws {
+            struct Record: Codable {
+                var name = "a/b"
+                var time = Date(timeIntervalSince1970: 1_800_000_000.25)
+                var count: UInt64 = 3
+            }
+            let configurations: [(JSONEncoder.OutputFormatting, JSONEncoder.DateEncodingStrategy)] = [
+                ([.sortedKeys, .withoutEscapingSlashes], .iso8601),
+                ([.sortedKeys, .withoutEscapingSlashes], .deferredToDate),
+                ([.sortedKeys, .prettyPrinted], .iso8601),
+                ([.withoutEscapingSlashes], .iso8601),
+                ([.sortedKeys, .withoutEscapingSlashes], .millisecondsSince1970),
+            ]
+            for (formatting, dates) in configurations {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = formatting
+                encoder.dateEncodingStrategy = dates
+                var huge = Record()
+                huge.count = .max
+                for record in [Record(), huge] {
+                    let text = try encoder.jsonText(record)
+                    if formatting.contains(.sortedKeys) {
+                        #expect(text == Array(try encoder.encode(record)), "\(formatting) \(dates)")
+                    } else {
+                        // Unsorted members come in the order of a dictionary, which differs between runs.
+                        #expect(try JSONValue(parsing: text) == JSONValue(parsing: encoder.encode(record)))
+                    }
+                }
+            }
+            // The one difference the fast path makes, which also shows that it was taken.
+            let records = JSONEncoder()
+            records.outputFormatting = [.sortedKeys]
+            #expect(String(decoding: try records.encode(Record()), as: UTF8.self).contains(#""a\/b""#))
+            #expect(String(decoding: try records.jsonText(Record()), as: UTF8.self).contains(#""a/b""#))
         }
 
         @Test func refusesNumbersADocumentCannotCarry() throws {
