@@ -63,10 +63,15 @@ extension JSONValue {
                     EncodingError.Context(codingPath: [], debugDescription: "\(value) is not a JSON number")
                 )
             }
-            // As JSONEncoder writes numbers: integral values without the ".0".
-            var digits = value.description
-            if digits.hasSuffix(".0") { digits.removeLast(2) }
-            text.append(contentsOf: digits.utf8)
+            // As JSONEncoder writes numbers: integral values without the ".0". Most numbers here
+            // are small integers, written digit by digit without a String in between.
+            if let integer = Int64(exactly: value), integer.magnitude < 1 << 53, value.sign == .plus || integer != 0 {
+                Self.write(integer, into: &text)
+            } else {
+                var digits = value.description
+                if digits.hasSuffix(".0") { digits.removeLast(2) }
+                text.append(contentsOf: digits.utf8)
+            }
         case .string(let value): Self.write(value, into: &text)
         case .array(let elements):
             text.append(UInt8(ascii: "["))
@@ -87,8 +92,28 @@ extension JSONValue {
         }
     }
 
+    private static func write(_ integer: Int64, into text: inout [UInt8]) {
+        if integer < 0 { text.append(UInt8(ascii: "-")) }
+        var remaining = integer.magnitude
+        let start = text.count
+        repeat {
+            text.append(UInt8(ascii: "0") + UInt8(remaining % 10))
+            remaining /= 10
+        } while remaining > 0
+        text[start...].reverse()
+    }
+
     private static func write(_ string: String, into text: inout [UInt8]) {
         text.append(UInt8(ascii: "\""))
+        // Most strings need no escape: they are copied in one piece.
+        let plain = string.utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
+        }
+        if plain == true {
+            text.append(contentsOf: string.utf8)
+            text.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): text.append(contentsOf: #"\""#.utf8)
