@@ -203,7 +203,7 @@ extension AdminAPI {
         if T.self == JSONValue.self, let document = try JSONValue(parsing: buffer.readableBytesView) as? T {
             return document
         }
-        return try Self.decoder.decode(T.self, from: Data(buffer: buffer))
+        return try Self.decoder.decode(T.self, fromJSON: buffer.readableBytesView)
     }
 
     /// Refuses deeply nested JSON before a recursive decoder walks it.

@@ -34,7 +34,7 @@ enum EdgeRecordCodec {
             )
         }
         do {
-            return try Self.decoder.decode(Value.self, from: Data(bytes.dropFirst()))
+            return try Self.decoder.decode(Value.self, fromJSON: bytes.dropFirst())
         } catch {
             throw TenantStoreError(code: .corrupted, message: "record '\(key)' does not decode", cause: error)
         }

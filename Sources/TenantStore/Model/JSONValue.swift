@@ -55,7 +55,8 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Decodes a typed value from this document.
     public func decode<Value: Decodable>(as type: Value.Type = Value.self) throws -> Value {
-        try JSONDecoder().decode(Value.self, from: Data(try self.jsonText()))
+        if let value = try? JSONValueDecoder.decode(Value.self, from: self) { return value }
+        return try JSONDecoder().decode(Value.self, from: Data(try self.jsonText()))
     }
 }
 

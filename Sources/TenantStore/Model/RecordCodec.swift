@@ -13,6 +13,8 @@ enum RecordCodec {
         return encoder
     }()
 
+    static let decoder = JSONDecoder()
+
     static func encode(_ value: some Encodable) throws -> [UInt8] {
         [TenantData.currentSchemaVersion] + (try Self.encoder.jsonText(value))
     }
@@ -34,7 +36,7 @@ enum RecordCodec {
                 if Value.self == JSONValue.self, let document = try JSONValue(parsing: json) as? Value {
                     return document
                 }
-                return try JSONDecoder().decode(Value.self, from: Data(json))
+                return try Self.decoder.decode(Value.self, fromJSON: json)
             }
             let document = try JSONValue(parsing: json)
             return try SchemaMigration.upgrade(document, from: version, key: key).decode(as: Value.self)
