@@ -200,9 +200,6 @@ extension AdminAPI {
     ) async throws -> T {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         try Self.checkDepth(buffer.readableBytesView)
-        if T.self == JSONValue.self, let document = try JSONValue(parsing: buffer.readableBytesView) as? T {
-            return document
-        }
         return try Self.decoder.decode(T.self, fromJSON: buffer.readableBytesView)
     }
 

@@ -33,9 +33,6 @@ enum RecordCodec {
         do {
             let json = bytes.dropFirst()
             if version == TenantData.currentSchemaVersion {
-                if Value.self == JSONValue.self, let document = try JSONValue(parsing: json) as? Value {
-                    return document
-                }
                 return try Self.decoder.decode(Value.self, fromJSON: json)
             }
             let document = try JSONValue(parsing: json)
