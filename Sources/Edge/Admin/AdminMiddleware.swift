@@ -24,22 +24,28 @@ struct AdminRateLimitMiddleware: RouterMiddleware {
     ) async throws -> Response {
         guard let key = self.key(context) else { return try await next(request, context) }
         let decision = self.limiter.acquire(key)
-        var headers = HTTPFields()
-        for (name, value) in decision.headers {
-            if let name = HTTPField.Name(name) { headers[name] = value }
-        }
         guard decision.allowed else {
             throw AdminProblem(
                 status: .tooManyRequests,
                 detail: "rate limit exceeded; retry after \(decision.retryAfterSeconds) s",
-                headers: headers
+                headers: Self.fields(of: decision)
             )
         }
         var response = try await next(request, context)
         if self.advertises {
-            response.headers.append(contentsOf: headers)
+            response.headers.append(contentsOf: Self.fields(of: decision))
         }
         return response
+    }
+
+    /// The decision's `RateLimit-*` (and `Retry-After`) fields, made only for a response that
+    /// carries them: every admin call passes two limiters and at most one of them advertises.
+    private static func fields(of decision: RateLimiter.Decision) -> HTTPFields {
+        var fields = HTTPFields()
+        for (name, value) in decision.headers {
+            if let name = HTTPField.Name(name) { fields[name] = value }
+        }
+        return fields
     }
 }
 
