@@ -51,6 +51,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Edge", package: "storefront-edge"),
                 .product(name: "Render", package: "storefront-edge"),
+                .product(name: "TenantStore", package: "storefront-edge"),
             ],
             swiftSettings: benchSettings
         ),

@@ -1,6 +1,7 @@
 import Edge
 import Foundation
 import Render
+import TenantStore
 
 /// `bench/run micro`: the two lookups every storefront request makes before any byte is
 /// written, through the Edge module's public API.
@@ -8,7 +9,10 @@ import Render
 /// - host resolution: `HostResolver.resolve(authority:)` on `t00001.bench.test:8443`-style
 ///   authorities (normalisation and classification), over 10,000 tenant hosts;
 /// - page cache hit: `PageCache.lookup` for 32,000 cached pages (1,000 tenants × 32 routes),
-///   on one thread and on every core at once (the cache has one lock).
+///   on one thread and on every core at once (the cache has one lock);
+/// - an audit event to and from JSON text, as every audited admin write stores one and an
+///   audit listing reads a page of them: through `JSONValue` (the store's codec) and through
+///   Foundation's `JSONEncoder`/`JSONDecoder` beside it.
 ///
 /// Figures are the median of 7 batches; the JSON goes to `--out`.
 @main
@@ -46,10 +50,38 @@ enum EdgeMicro {
             }
         }
 
+        let event = AuditEvent(
+            actor: "operator:alice",
+            action: "PUT /api/tenants/{id}/config/{key}",
+            target: "/api/tenants/6F1C2A9E-4B7D-4E35-9C0A-2B8D5E7F1A3C/config/branding",
+            tenantId: UUID(),
+            requestId: "7d3f0c9a-1b2e-4f5a-8c6d-9e0f1a2b3c4d",
+            clientAddress: "203.0.113.7"
+        )
+        let jsonOperations = operations / 20
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text = try JSONValue(encoding: event).jsonText()
+        let data = Data(text)
+        let (encodeValue, encodeFoundation) = Self.measurePair(
+            operations: jsonOperations,
+            { for _ in $0 { precondition((try? JSONValue(encoding: event).jsonText())?.isEmpty == false) } },
+            { for _ in $0 { precondition((try? encoder.encode(event))?.isEmpty == false) } }
+        )
+        let (decodeValue, decodeFoundation) = Self.measurePair(
+            operations: jsonOperations,
+            { for _ in $0 { precondition((try? JSONValue(parsing: text).decode(as: AuditEvent.self)) == event) } },
+            { for _ in $0 { precondition((try? JSONDecoder().decode(AuditEvent.self, from: data)) == event) } }
+        )
+
         let rows: [(String, String, Double)] = [
             ("resolve_ns", "host resolution (1 thread)", resolve),
             ("cache_hit_ns", "page cache hit (1 thread)", lookup),
             ("cache_hit_concurrent_ns", "page cache hit (\(cores) threads, per lookup)", concurrent),
+            ("audit_encode_ns", "audit event to JSON, JSONValue", encodeValue),
+            ("audit_encode_foundation_ns", "audit event to JSON, JSONEncoder", encodeFoundation),
+            ("audit_decode_ns", "audit event from JSON, JSONValue", decodeValue),
+            ("audit_decode_foundation_ns", "audit event from JSON, JSONDecoder", decodeFoundation),
         ]
         for (_, label, nanoseconds) in rows {
             print(
@@ -89,16 +121,32 @@ enum EdgeMicro {
         return (cache, keys)
     }
 
+    /// Nanoseconds per operation of `first` and `second`, their batches alternating so that the
+    /// machine's drift, which on this VM swings a figure twofold within a minute, meets both.
+    static func measurePair(
+        operations: Int,
+        _ first: @escaping @Sendable (Range<Int>) -> Void,
+        _ second: @escaping @Sendable (Range<Int>) -> Void
+    ) -> (Double, Double) {
+        var samples: ([Double], [Double]) = ([], [])
+        for _ in 0..<Self.batches {
+            samples.0.append(Self.measure(operations: operations, batches: 1, first))
+            samples.1.append(Self.measure(operations: operations, batches: 1, second))
+        }
+        return (samples.0.sorted()[Self.batches / 2], samples.1.sorted()[Self.batches / 2])
+    }
+
     /// Nanoseconds per operation: the median over batches of `operations` split across threads,
     /// each thread taking its own contiguous range of operation numbers.
     static func measure(
         operations: Int,
         threads: Int = 1,
+        batches: Int = Self.batches,
         _ body: @escaping @Sendable (Range<Int>) -> Void
     ) -> Double {
         body(0..<min(operations, 10_000))
         var samples: [Double] = []
-        for _ in 0..<Self.batches {
+        for _ in 0..<batches {
             let share = operations / threads
             let start = ContinuousClock.now
             let group = DispatchGroup()
