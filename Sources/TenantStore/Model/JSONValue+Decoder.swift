@@ -8,7 +8,8 @@ import Foundation
 /// CPU under back-to-back configuration PUTs, and an audit listing reads hundreds of events.
 ///
 /// It keeps no coding path: whatever it cannot decode, for any reason, the caller decodes again
-/// with `JSONDecoder` (``Foundation/JSONDecoder/decode(_:fromJSON:)``), so errors are always
+/// with `JSONDecoder` (``Foundation/JSONDecoder/decode(_:fromJSON:)``,
+/// ``Foundation/JSONDecoder/decode(_:from:)``), so errors are always
 /// `JSONDecoder`'s own, paths included. An integer at or beyond ±2⁵³, which a ``JSONValue``
 /// `Double` may have rounded, and any `Float` or `Decimal`, go that way too.
 package enum JSONValueDecoder {
@@ -32,6 +33,16 @@ extension JSONDecoder {
             return value
         }
         return try self.decode(T.self, from: Data(bytes))
+    }
+
+    /// `T` decoded from `document`, as this decoder decodes the document's text.
+    package func decode<T: Decodable>(_ type: T.Type, from document: JSONValue) throws -> T {
+        if let dates = self.valueDecoderDates,
+            let value = try? JSONValueDecoder.decode(T.self, from: document, dates: dates)
+        {
+            return value
+        }
+        return try self.decode(T.self, from: Data(try document.jsonText()))
     }
 
     private var valueDecoderDates: JSONValueEncoder.DateEncoding? {

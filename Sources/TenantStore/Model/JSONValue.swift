@@ -55,8 +55,7 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Decodes a typed value from this document.
     public func decode<Value: Decodable>(as type: Value.Type = Value.self) throws -> Value {
-        if let value = try? JSONValueDecoder.decode(Value.self, from: self) { return value }
-        return try JSONDecoder().decode(Value.self, from: Data(try self.jsonText()))
+        try JSONDecoder().decode(Value.self, from: self)
     }
 }
 
