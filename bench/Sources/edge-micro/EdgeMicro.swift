@@ -4,7 +4,7 @@ import Render
 import TenantStore
 
 /// `bench/run micro`: the two lookups every storefront request makes before any byte is
-/// written, through the Edge module's public API.
+/// written, through the Edge module's public API, and the JSON every audited admin write makes.
 ///
 /// - host resolution: `HostResolver.resolve(authority:)` on `t00001.bench.test:8443`-style
 ///   authorities (normalisation and classification), over 10,000 tenant hosts;
@@ -14,7 +14,8 @@ import TenantStore
 ///   audit listing reads a page of them: through `JSONValue` (the store's codec) and through
 ///   Foundation's `JSONEncoder`/`JSONDecoder` beside it.
 ///
-/// Figures are the median of 7 batches; the JSON goes to `--out`.
+/// Figures are the median of 7 batches (for the JSON rows, 7 of each alternating); the JSON
+/// goes to `--out`.
 @main
 enum EdgeMicro {
     static let batches = 7
