@@ -14,7 +14,10 @@ let package = Package(
     name: "store-bench",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "storefront-edge", path: "..")
+        .package(name: "storefront-edge", path: ".."),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
     ],
     targets: [
         .systemLibrary(
@@ -52,6 +55,19 @@ let package = Package(
                 .product(name: "Edge", package: "storefront-edge"),
                 .product(name: "Render", package: "storefront-edge"),
                 .product(name: "TenantStore", package: "storefront-edge"),
+            ],
+            swiftSettings: benchSettings
+        ),
+        .executableTarget(
+            name: "nio-minimal",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ],
             swiftSettings: benchSettings
         ),

@@ -32,6 +32,8 @@ ERROR_KINDS = ("connect_errors", "read_errors", "write_errors", "status_errors",
 H2LOAD_LOAD = ["-t1", "-c32", "-m10"]
 # Parallel `openssl s_time -new` clients: each one handshakes on one connection at a time.
 HANDSHAKE_CLIENTS = 4
+# The scenarios nio-minimal runs in: those whose targets compare the edge's req/s with nginx's.
+NIO_SCENARIOS = ("hot", "rotating", "h2")
 ROUNDS = 3
 MIXED_WRITES_PER_SECOND = 10
 # What nginx's pages take per tenant (a 1,000-tenant docroot: 280 MB on tmpfs), with room to spare.
@@ -282,6 +284,36 @@ http {{
         return [self.process.pid] + children(self.process.pid)
 
 
+class MinimalNIO:
+    """nio-minimal: the anchors' minimal SwiftNIO server (shared/anchors/perf) on these pages,
+    from memory through TLS, ALPN and NIO's HTTP handlers with one prepared answer per request.
+    The issue states its figures beside the targets; here they are measured in the same rounds."""
+
+    def __init__(self, processes, binary, work, port, docroot):
+        self.processes = processes
+        self.binary = binary
+        self.work = work
+        self.port = port
+        self.docroot = docroot
+        self.process = None
+
+    def start(self):
+        certs = os.path.join(self.work, "certs")
+        self.process = self.processes.start(
+            [self.binary, "--docroot", self.docroot, "--port", str(self.port),
+             "--cert", os.path.join(certs, "platform.pem"), "--key", os.path.join(certs, "platform-key.pem")],
+            stdout=subprocess.PIPE, stderr=open(os.path.join(self.work, "nio-minimal.log"), "w"), text=True)
+        announced = self.process.stdout.readline()
+        if not announced.startswith("listening"):
+            raise Failure(f"nio-minimal did not start; see {self.work}/nio-minimal.log")
+
+    def stop(self):
+        self.processes.stop(self.process)
+
+    def pids(self):
+        return [self.process.pid]
+
+
 # MARK: - Load generators
 
 
@@ -437,8 +469,8 @@ def default_certificate_names(port, ca_path):
             return [value for kind, value in tls.getpeercert().get("subjectAltName", ()) if kind == "DNS"]
 
 
-def check_servers(edge_port, nginx_port, targets, ca_path):
-    """Both servers answer the tenant hosts over the default certificate with the same bytes."""
+def check_servers(edge_port, nginx_port, nio_port, targets, ca_path):
+    """The servers answer the tenant hosts over the default certificate with the same bytes."""
     names = default_certificate_names(edge_port, ca_path)
     if f"*.{PLATFORM_DOMAIN}" not in names:
         raise Failure(f"the edge's default certificate names {names}, not *.{PLATFORM_DOMAIN}")
@@ -447,6 +479,7 @@ def check_servers(edge_port, nginx_port, targets, ca_path):
     for kind, host, path in entries[:: max(1, len(entries) // 40)]:
         edge_status, edge_body = fetch(edge_port, host, path)
         nginx_status, nginx_body = fetch(nginx_port, host, path)
+        nio_status, nio_body = fetch(nio_port, host, path)
         if edge_status == 421:
             raise Failure(f"the edge answers 421 for Host {host} on a connection without its SNI name")
         if (edge_status, nginx_status) != (200, 200) or edge_body != nginx_body:
@@ -454,7 +487,9 @@ def check_servers(edge_port, nginx_port, targets, ca_path):
                 f"{host}{path}: edge {edge_status} ({len(edge_body)} B) and nginx {nginx_status} "
                 f"({len(nginx_body)} B) differ"
             )
-    log(f"checked: default certificate names {', '.join(names)}; edge and nginx serve identical pages")
+        if (nio_status, nio_body) != (nginx_status, nginx_body):
+            raise Failure(f"{host}{path}: nio-minimal answers {nio_status} ({len(nio_body)} B), not nginx's page")
+    log(f"checked: default certificate names {', '.join(names)}; edge, nginx and nio-minimal serve identical pages")
 
 
 # MARK: - Mixed scenario
@@ -539,10 +574,11 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def same_round_ratio(rounds, scenario, baseline="nginx", baseline_scenario=None):
-    """The median over rounds of the edge's req/s in `scenario` divided by the baseline's in the
-    same round: nginx in the same scenario, or the edge itself in `baseline_scenario`."""
-    return median([r["edge"][scenario]["rps"] / r[baseline][baseline_scenario or scenario]["rps"] for r in rounds])
+def same_round_ratio(rounds, scenario, baseline="nginx", baseline_scenario=None, server="edge"):
+    """The median over rounds of `server`'s req/s in `scenario` divided by the baseline's in the
+    same round: nginx (or nio-minimal) in the same scenario, or the server itself in
+    `baseline_scenario`."""
+    return median([r[server][scenario]["rps"] / r[baseline][baseline_scenario or scenario]["rps"] for r in rounds])
 
 
 def milliseconds(value):
@@ -593,6 +629,18 @@ def report(results, settings):
     lines.append("")
     lines.append("hits: the edge's page-cache hit ratio during the runs, from its /metrics "
                  "(handshake runs send no requests)")
+    lines.append("")
+    lines.append("nio-minimal, the anchors' minimal SwiftNIO server, on the same pages from memory (TLS, ALPN,")
+    lines.append("NIO's HTTP/1 decoder or HTTP/2 handler, one prepared answer; no routing, rendering, cache, metrics")
+    lines.append("or logs), in the same rounds:")
+    for label, scenario in rows:
+        if scenario in NIO_SCENARIOS:
+            nio = results["nio"][scenario]
+            lines.append(
+                f"  {label:<28} {nio['rps']:>10,.0f} req/s  p99 {milliseconds(nio['p99_ms']):>9}  "
+                f"cpu {nio['cpu_us_per_request']:>5.1f} µs/req  nio/nginx "
+                f"{same_round_ratio(rounds, scenario, server='nio'):.2f}×  edge/nio "
+                f"{same_round_ratio(rounds, scenario, baseline='nio'):.2f}×")
     lines.append(
         f"RSS after warm-up: edge {results['rss_mb']:.0f} MB (peak {results['edge_peak_rss_mb']:.0f} MB), "
         f"nginx {results['nginx_rss_mb']:.0f} MB (master + {CORES} workers); edge/nginx "
@@ -622,13 +670,18 @@ def targets(results, settings):
     rotating = same_round_ratio(rounds, "rotating")
     p99 = edge["rotating"]["p99_ms"], nginx["rotating"]["p99_ms"]
     h2 = same_round_ratio(rounds, "h2")
+    nio_rotating = same_round_ratio(rounds, "rotating", server="nio")
+    nio_p99 = results["nio"]["rotating"]["p99_ms"]
+    nio_h2 = same_round_ratio(rounds, "h2", server="nio")
     handshakes = same_round_ratio(rounds, "handshakes")
     rotating_vs_hot = same_round_ratio(rounds, "rotating", baseline="edge", baseline_scenario="hot")
     budget = settings["cache_mb"] + 64
     found = [
-        ("HTTP/1.1 rotating ≥ 1.1× nginx req/s", rotating >= 1.1, f"{rotating:.3f}×"),
-        ("HTTP/1.1 rotating p99 ≤ nginx p99", p99[0] <= p99[1], f"{p99[0]:.2f} ms vs {p99[1]:.2f} ms"),
-        ("HTTP/2 ≥ 1.0× nginx req/s (one tenant)", h2 >= 1.0, f"{h2:.3f}×"),
+        ("HTTP/1.1 rotating ≥ 1.1× nginx req/s", rotating >= 1.1,
+         f"{rotating:.3f}× (nio-minimal {nio_rotating:.3f}×)"),
+        ("HTTP/1.1 rotating p99 ≤ nginx p99", p99[0] <= p99[1],
+         f"{p99[0]:.2f} ms vs {p99[1]:.2f} ms (nio-minimal {nio_p99:.2f} ms)"),
+        ("HTTP/2 ≥ 1.0× nginx req/s (one tenant)", h2 >= 1.0, f"{h2:.3f}× (nio-minimal {nio_h2:.3f}×)"),
         ("TLS handshakes ≥ 1.0× nginx", handshakes >= 1.0, f"{handshakes:.3f}×"),
         ("rotating ≥ 0.9× one tenant hot", rotating_vs_hot >= 0.9, f"{rotating_vs_hot:.3f}×"),
     ]
@@ -694,7 +747,7 @@ def pages_directory(work, memory_work, tenants):
 
 def run(options, duration, work, processes):
     edge_binary = os.path.join(options.bin, "edge")
-    ports = [free_port() for _ in range(4)]
+    ports = [free_port() for _ in range(5)]
     docroot, docroot_medium = pages_directory(work, options.memory_work, options.tenants)
     targets_path = os.path.join(work, "targets")
 
@@ -722,7 +775,10 @@ def run(options, duration, work, processes):
     edge.start(cache_mb)
     nginx = Nginx(processes, work, ports[3], docroot)
     nginx.start(len(entries))
-    check_servers(edge.port, nginx.port, targets_path, os.path.join(work, "certs", "dev-ca.pem"))
+    log("starting nio-minimal (the same pages from memory)...")
+    nio = MinimalNIO(processes, os.path.join(options.bin, "nio-minimal"), work, ports[4], docroot)
+    nio.start()
+    check_servers(edge.port, nginx.port, nio.port, targets_path, os.path.join(work, "certs", "dev-ca.pem"))
 
     load = Load(work, targets_path, tenant_hosts)
     log(f"warming both servers: every one of the {len(entries)} URLs once...")
@@ -739,23 +795,26 @@ def run(options, duration, work, processes):
     ]
     rounds, edge_rss, nginx_rss = [], [], []
     for number in range(1, ROUNDS + 1):
-        round_results = {"edge": {}, "nginx": {}}
-        # Which server goes first alternates from round to round (edge, nginx; nginx, edge; …), so
-        # that a drift of the machine within a scenario's pair of runs favours neither.
-        order = (("edge", edge), ("nginx", nginx))
+        round_results = {"edge": {}, "nginx": {}, "nio": {}}
+        # The order of the servers reverses from round to round (edge, nginx, nio-minimal; then
+        # nio-minimal, nginx, edge; …), so that a drift of the machine within a scenario's runs
+        # favours none of them.
         for name, drive, prepare in scenarios:
+            order = [("edge", edge), ("nginx", nginx)] + ([("nio", nio)] if name in NIO_SCENARIOS else [])
             for label, server in order if number % 2 else reversed(order):
                 if prepare:
                     prepare(server.port)
                 result = measured(server, lambda: drive(server.port))
                 round_results[label][name] = result
-                log(f"round {number}/{ROUNDS} {name:<10} {label:<5} {result['rps']:>9,.0f} /s  "
+                log(f"round {number}/{ROUNDS} {name:<10} {label:<7} {result['rps']:>9,.0f} /s  "
                     f"p99 {milliseconds(result['p99_ms'])}  errors {result['errors']:.0f}")
         edge_rss.append(rss_mb(edge.pids()))
         nginx_rss.append(rss_mb(nginx.pids()))
         rounds.append(round_results)
     with open(f"/proc/{edge.process.pid}/status") as status:
         peak_rss = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+
+    nio.stop()
 
     # Cold before mixed: mixed changes tenants' colours, which gives their stylesheets new
     # fingerprints, and the URL list would then name stylesheets that no longer exist.
@@ -813,6 +872,7 @@ def run(options, duration, work, processes):
         "rounds": rounds,
         "edge": {name: summarize([r["edge"][name] for r in rounds]) for name in names},
         "nginx": {name: summarize([r["nginx"][name] for r in rounds]) for name in names},
+        "nio": {name: summarize([r["nio"][name] for r in rounds]) for name in NIO_SCENARIOS},
         "rss_mb": median(edge_rss),
         "edge_peak_rss_mb": peak_rss,
         "nginx_rss_mb": median(nginx_rss),
@@ -841,6 +901,8 @@ def write_json(path, results, settings):
         "notes": [
             "Every figure is the median of its rounds; ratios are medians of same-round ratios.",
             "h1_* is one tenant hot; rotating_* rotates the Host header over every tenant.",
+            "nio_*: nio-minimal, the anchors' minimal SwiftNIO server (shared/anchors/perf), serving the same "
+            "pages from memory, in the same rounds (hot, rotating, h2).",
             "HTTP/2 requests one tenant: h2load sends a single :authority per run.",
             "handshakes_per_s: full TLS 1.3 handshakes from parallel openssl s_time -new clients, no request.",
             "reconnect_*: wrk with Connection: close, a new connection per request; wrk resumes the TLS session.",
@@ -862,6 +924,11 @@ def write_json(path, results, settings):
         "nginx_h2_rps": nginx["h2"]["rps"],
         "h2_p99_ms": edge["h2"]["p99_ms"],
         "nginx_h2_p99_ms": nginx["h2"]["p99_ms"],
+        "nio_h1_rps": results["nio"]["hot"]["rps"],
+        "nio_rotating_h1_rps": results["nio"]["rotating"]["rps"],
+        "nio_rotating_h1_p99_ms": results["nio"]["rotating"]["p99_ms"],
+        "nio_h2_rps": results["nio"]["h2"]["rps"],
+        "nio_cpu_us_per_request": {name: result["cpu_us_per_request"] for name, result in results["nio"].items()},
         "cold_h1_rps": edge["cold"]["rps"],
         "cold_h1_p99_ms": edge["cold"]["p99_ms"],
         "mixed_h1_rps": edge["mixed"]["rps"] if edge["mixed"] else None,
@@ -888,6 +955,10 @@ def write_json(path, results, settings):
             "handshakes_vs_nginx": same_round_ratio(rounds, "handshakes"),
             "reconnect_h1_vs_nginx": same_round_ratio(rounds, "reconnect"),
             "rotating_vs_hot": same_round_ratio(rounds, "rotating", baseline="edge", baseline_scenario="hot"),
+            **{f"nio_{key}_vs_nginx": same_round_ratio(rounds, scenario, server="nio")
+               for key, scenario in (("h1", "hot"), ("rotating_h1", "rotating"), ("h2", "h2"))},
+            **{f"{key}_vs_nio": same_round_ratio(rounds, scenario, baseline="nio")
+               for key, scenario in (("h1", "hot"), ("rotating_h1", "rotating"), ("h2", "h2"))},
             "mixed_vs_read_only": mixed_vs_read_only(results) if edge["mixed"] else None,
             "mixed_vs_rotating": edge["mixed"]["rps"] / edge["rotating"]["rps"] if edge["mixed"] else None,
             "rss_edge_vs_nginx": results["rss_mb"] / results["nginx_rss_mb"],
