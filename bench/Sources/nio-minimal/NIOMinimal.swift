@@ -73,7 +73,9 @@ enum NIOMinimal {
                         try pipeline.addHandler(NIOHTTP2Handler(mode: .server))
                         try pipeline.addHandler(HTTP2PageHandler(site: site))
                     } else {
-                        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                        try pipeline.addHandler(
+                            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes))
+                        )
                         try pipeline.addHandler(HTTP1PageHandler(site: site))
                     }
                 }
@@ -107,7 +109,9 @@ final class Site: Sendable {
             while let relative = walker.nextObject() as? String {
                 let file = root.appendingPathComponent(relative)
                 var isDirectory: ObjCBool = false
-                guard files.fileExists(atPath: file.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+                guard files.fileExists(atPath: file.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                    continue
+                }
                 let body = try Data(contentsOf: file)
                 let path = relative == "index.html" ? "/" : "/" + relative
                 hostPages[path] = Self.page(status: 200, contentType: Self.contentType(of: relative), body: Array(body))
@@ -118,7 +122,11 @@ final class Site: Sendable {
         self.pages = pages
         self.hostCount = pages.count
         self.pageCount = count
-        self.notFound = Self.page(status: 404, contentType: "text/plain; charset=utf-8", body: Array("not found\n".utf8))
+        self.notFound = Self.page(
+            status: 404,
+            contentType: "text/plain; charset=utf-8",
+            body: Array("not found\n".utf8)
+        )
     }
 
     func page(host: String?, path: String) -> Page {
