@@ -26,6 +26,7 @@ import contextlib
 import http.client
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -218,10 +219,15 @@ http {{
 
 
 class CPUProbe:
-    """cpu_probe.py in a process of its own while it is entered: the machine's own CPU stalls."""
+    """cpu_probe.py in a process of its own while it is entered: the machine's own CPU stalls;
+    with `windows`, also when each slow piece ran."""
+
+    def __init__(self, windows=False):
+        self.windows = windows
 
     def __enter__(self):
-        self.process = subprocess.Popen([sys.executable, os.path.join(HERE, "cpu_probe.py")],
+        self.process = subprocess.Popen([sys.executable, os.path.join(HERE, "cpu_probe.py")]
+                                        + (["--windows"] if self.windows else []),
                                         stdout=subprocess.PIPE, text=True)
         return self
 
@@ -294,6 +300,97 @@ def bench_config_puts_on_tmpfs(binary, work, seconds):
         subprocess.run(["rm", "-rf", data], check=False)
 
 
+def bursts(times, gap=0.05):
+    """Sorted instants (s) grouped into [first, last, count] wherever they lie within `gap` of each other."""
+    grouped = []
+    for instant in times:
+        if grouped and instant - grouped[-1][1] <= gap:
+            grouped[-1][1] = instant
+            grouped[-1][2] += 1
+        else:
+            grouped.append([instant, instant, 1])
+    return grouped
+
+
+def bench_tail_origin(binary, work, seconds):
+    """Where the paced p99 comes from: two servers, data on tmpfs, each with half of the paced
+    clients (h2load, which logs every request's start and duration), beside the CPU probe, which
+    goes on for as long again after the load has stopped.
+
+    If the slow requests came from something inside a server (a lock, a pause, a periodic job),
+    the two servers' slow bursts would fall at unrelated times; if they come from the machine,
+    they fall together, inside the windows in which the probe's pure computation runs slow, and
+    those windows keep coming with the load gone."""
+    if not os.access("/dev/shm", os.W_OK):
+        log("no writable /dev/shm: skipping the tail's origin")
+        return None
+    body = os.path.join(work, "put-body.json")
+    with open(body, "w") as out:
+        out.write('{"companyName":"Bench Store","colors":{"primary":"#123456"}}')
+    directories = [tempfile.mkdtemp(prefix="edge-admin-tail-", dir="/dev/shm") for _ in range(2)]
+    try:
+        with Server(binary, work, data=directories[0]) as first, Server(binary, work, data=directories[1]) as second:
+            commands = []
+            for name, server in (("a", first), ("b", second)):
+                admin = Admin(server, server.token())
+                for index, tenant in enumerate(create_put_tenants(admin)[:PUT_CLIENTS // 2]):
+                    schedule, instant = [], 0.0
+                    while (instant := instant + random.expovariate(1 / 40)) < seconds * 1000:
+                        schedule.append(f"{instant:.3f}\thttps://127.0.0.1:{server.admin}/api/tenants/{tenant}/config/branding\n")
+                    script = os.path.join(work, f"tail-{name}{index}.schedule")
+                    with open(script, "w") as out:
+                        out.writelines(schedule)
+                    commands.append((name, os.path.join(work, f"tail-{name}{index}.log"), [
+                        "h2load", "--h1", "-c1", "-t1", "-d", body, "-H", ":method: PUT",
+                        "-H", f"authorization: Bearer {admin.token}", "-H", "content-type: application/json",
+                        "--log-file", os.path.join(work, f"tail-{name}{index}.log"), "--timing-script-file", script]))
+            with CPUProbe(windows=True) as probe:
+                clients = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           for _, _, command in commands]
+                for client in clients:
+                    client.wait(timeout=seconds + 60)
+                load_ended = time.time()
+                time.sleep(seconds)
+    finally:
+        for directory in directories:
+            subprocess.run(["rm", "-rf", directory], check=False)
+
+    requests = {"a": [], "b": []}
+    for name, path, _ in commands:
+        with open(path) as entries:
+            requests[name] += [(int(start) / 1e6, int(duration) / 1e3) for start, _, duration in
+                               (line.split("\t") for line in entries if line.strip())]
+    slow_pieces = probe.result["slow"] if probe.result else []
+    # A window: three or more slow pieces (each about 50 µs of work, once a millisecond) together.
+    windows = [w for w in bursts(sorted(start for start, _ in slow_pieces)) if w[2] >= 3]
+    load_started = min(start for runs in requests.values() for start, _ in runs)
+
+    def in_window(start, duration):
+        end = start + duration / 1000
+        return any(first - 0.01 <= end and start <= last + 0.01 for first, last, _ in windows)
+
+    figures = {}
+    slow_bursts = {}
+    for name, runs in requests.items():
+        durations = sorted(duration for _, duration in runs)
+        slow = [(start, duration) for start, duration in runs if duration > 5]
+        slow_bursts[name] = bursts(sorted(start for start, _ in slow))
+        figures[name] = {"requests": len(runs), "p50_ms": durations[len(durations) // 2],
+                         "p99_ms": durations[min(len(durations) - 1, len(durations) * 99 // 100)],
+                         "over_5ms": len(slow), "over_5ms_in_probe_windows": sum(1 for run in slow if in_window(*run)),
+                         "slow_bursts": len(slow_bursts[name])}
+    together = sum(1 for first, _, _ in slow_bursts["a"] if any(abs(first - other) <= 0.02 for other, _, _ in slow_bursts["b"]))
+    idle = [first for first, _, _ in windows if first > load_ended]
+    loaded = [first for first, _, _ in windows if load_started <= first <= load_ended]
+    figures.update({
+        "slow_bursts_together": together,
+        "probe_windows_per_s_under_load": len(loaded) / max(0.001, load_ended - load_started),
+        "probe_windows_per_s_idle": len(idle) / seconds,
+        "probe_window_interval_idle_s": statistics.median(b - a for a, b in zip(idle, idle[1:])) if len(idle) > 1 else None,
+    })
+    return figures
+
+
 def bench_provisioning(server, admin, count):
     timings, failures = [], 0
     for index in range(count):
@@ -328,6 +425,8 @@ def main():
         timings, failures = bench_provisioning(server, admin, 10 if arguments.quick else 30)
     log("config PUTs with the data directory on tmpfs...")
     tmpfs, tmpfs_paced, anchor_paced = bench_config_puts_on_tmpfs(binary, arguments.work, seconds)
+    log("where the paced tail comes from: two servers, half the paced clients each, beside the CPU probe...")
+    origin = bench_tail_origin(binary, arguments.work, seconds)
 
     def medians(runs):
         if not runs:
@@ -355,6 +454,7 @@ def main():
         "config_put_tmpfs_paced": tmpfs_paced_median,
         "nginx_anchor_paced": anchor_median,
         "disk_fdatasync": disk,
+        "tail_origin": origin,
         "config_put_invalidates_cache": invalidated,
         "provision_to_first_page_p50_ms": statistics.median(timings) if timings else None,
         "provision_to_first_page_max_ms": max(timings) if timings else None,
@@ -385,6 +485,18 @@ def main():
     if disk:
         print(f"  disk anchor, fdatasync in the data directory during the runs: p50 {disk['p50_ms']:.2f} ms, "
               f"p99 {disk['p99_ms']:.2f} ms, max {disk['max_ms']:.1f} ms, {disk['over_5ms']} of {disk['syncs']} over 5 ms")
+    if origin:
+        a, b = origin["a"], origin["b"]
+        slow = a["over_5ms"] + b["over_5ms"]
+        interval = origin["probe_window_interval_idle_s"]
+        print(f"  where the paced tail comes from: two servers (data on tmpfs), {PUT_CLIENTS // 2} paced clients each, "
+              f"p99 {a['p99_ms']:.2f} and {b['p99_ms']:.2f} ms; {origin['slow_bursts_together']} of the first's "
+              f"{a['slow_bursts']} bursts of PUTs over 5 ms began within 20 ms of one of the second's; "
+              f"{a['over_5ms_in_probe_windows'] + b['over_5ms_in_probe_windows']} of the {slow} PUTs over 5 ms "
+              f"overlapped a window in which the CPU probe ran over 5× slow; such windows came "
+              f"{origin['probe_windows_per_s_under_load']:.1f}/s under the load and "
+              f"{origin['probe_windows_per_s_idle']:.1f}/s with the machine idle after it"
+              + (f", {interval:.2f} s apart" if interval else ""))
     print(f"  cache invalidated by the last PUT: {invalidated}")
     if timings:
         print(f"create + provision → first page: p50 {result['provision_to_first_page_p50_ms']:.1f} ms, "

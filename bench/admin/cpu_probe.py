@@ -12,12 +12,14 @@ is only as good as this figure lets it be: when over 1 % of the pieces ran five 
 than the median, over 1 % of the time the machine ran at a fifth of its speed or less.
 
 It runs in a process of its own so the benchmark's threads do not delay it, and costs about
-5 % of one core.
+5 % of one core. With `--windows` the JSON line also lists every slow piece as [wall-clock start
+in seconds, duration in ms], so that a benchmark can line the slow pieces up with its requests.
 """
 
 import json
 import signal
 import statistics
+import sys
 import time
 
 PIECE_ITERATIONS = 2000
@@ -32,23 +34,27 @@ def main():
         stopping = True
 
     signal.signal(signal.SIGTERM, stop)
-    timings = []
+    pieces = []
     while not stopping:
+        wall = time.time()
         started = time.perf_counter()
         for _ in range(PIECE_ITERATIONS):
             pass
-        timings.append((time.perf_counter() - started) * 1000)
+        pieces.append((wall, (time.perf_counter() - started) * 1000))
         time.sleep(0.001)
-    timings.sort()
+    timings = sorted(timing for _, timing in pieces)
     count = len(timings)
-    print(json.dumps({
+    summary = {
         "pieces": count,
         "p50_ms": statistics.median(timings) if timings else None,
         "p99_ms": timings[min(count - 1, int(count * 0.99))] if timings else None,
         "max_ms": timings[-1] if timings else None,
         "slow_share": sum(1 for timing in timings if timing > SLOW_FACTOR * timings[count // 2]) / count
         if timings else None,
-    }))
+    }
+    if "--windows" in sys.argv and timings:
+        summary["slow"] = [[wall, timing] for wall, timing in pieces if timing > SLOW_FACTOR * timings[count // 2]]
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":
