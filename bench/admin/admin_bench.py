@@ -12,7 +12,8 @@
    disk syncs). Beside the paced rounds, the machine's own CPU stalls (cpu_probe.py): a request
    cannot be answered faster than the virtual CPUs that run it are given back by the host; and
    after each paced tmpfs round, the same load against nginx answering a fixed 200 over TLS: the
-   p99 this machine gives a request that costs nothing.
+   p99 this machine gives a request that costs nothing. Last, where the paced tail comes from
+   (bench_tail_origin): two servers, each under half of the paced clients, beside the probe.
 2. Create + provision a tenant to its first served page: POST /api/provision/store?wait=true,
    then GET the new store's home page over a new TLS connection, timed end to end by one
    client; the target is < 100 ms (the plan: 5 minutes).
