@@ -238,10 +238,13 @@ class CPUProbe:
         self.result = json.loads(output) if output.strip() else None
 
 
-def put_round(server, admin, ids, seconds, label, think_ms=None):
+def put_round(server, admin, ids, seconds, label, think_ms=None, health=False):
+    """One wrk run of config PUTs (with `health`, of GET /healthz) from 32 clients."""
     env = dict(os.environ, EDGE_TOKEN=admin.token)
     if think_ms:
         env["EDGE_THINK_MS"] = str(think_ms)
+    if health:
+        env["EDGE_HEALTH"] = "1"
     # Beside the paced rounds only: in a back-to-back round the probe would mostly measure the
     # server and wrk taking the cores from it.
     with CPUProbe() if think_ms else contextlib.nullcontext() as probe:
@@ -265,20 +268,22 @@ def put_round(server, admin, ids, seconds, label, think_ms=None):
 
 def put_rounds(server, admin, ids, seconds, where, anchor=None):
     """Three back-to-back rounds, each followed by a paced one (40 ms mean think) and, with an
-    `anchor`, the same paced load against it."""
-    rounds, paced, anchored = [], [], []
+    `anchor`, the same paced load against it and against the server's own /healthz."""
+    rounds, paced, anchored, health = [], [], [], []
     for number in range(3):
         rounds.append(put_round(server, admin, ids, seconds, f"back to back, {where} {number + 1}/3"))
         paced.append(put_round(server, admin, ids, seconds, f"paced, {where} {number + 1}/3", think_ms=40))
         if anchor:
             anchored.append(put_round(anchor, admin, ids, seconds, f"paced, nginx anchor {number + 1}/3", think_ms=40))
-    return rounds, paced, anchored
+            health.append(put_round(server, admin, ids, seconds, f"paced, GET /healthz {number + 1}/3", think_ms=40,
+                                    health=True))
+    return rounds, paced, anchored, health
 
 
 def bench_config_puts(server, admin, seconds):
     ids = create_put_tenants(admin)
     with SyncProbe(os.path.join(server.work, server.data)) as probe:
-        rounds, paced, _ = put_rounds(server, admin, ids, seconds, "data on disk")
+        rounds, paced, _, _ = put_rounds(server, admin, ids, seconds, "data on disk")
     # The last write is what the storefront shows: the cache was invalidated, not waited out.
     status, _ = admin.call("PUT", f"/api/tenants/{ids[0]}/config/branding",
                            {"companyName": "Invalidated", "colors": {"primary": "#123456"}})
@@ -288,10 +293,11 @@ def bench_config_puts(server, admin, seconds):
 
 def bench_config_puts_on_tmpfs(binary, work, seconds):
     """The back-to-back and paced rounds against a server whose data directory is on /dev/shm,
-    the paced ones each followed by the same load against nginx answering a fixed 200."""
+    the paced ones each followed by the same load against nginx answering a fixed 200 and
+    against the server's /healthz."""
     if not os.access("/dev/shm", os.W_OK):
         log("no writable /dev/shm: skipping the tmpfs control run")
-        return [], [], []
+        return [], [], [], []
     data = tempfile.mkdtemp(prefix="edge-admin-bench-", dir="/dev/shm")
     try:
         with Server(binary, work, data=data) as server, NginxAnchor(work) as anchor:
@@ -425,7 +431,7 @@ def main():
         log("create + provision to first served page...")
         timings, failures = bench_provisioning(server, admin, 10 if arguments.quick else 30)
     log("config PUTs with the data directory on tmpfs...")
-    tmpfs, tmpfs_paced, anchor_paced = bench_config_puts_on_tmpfs(binary, arguments.work, seconds)
+    tmpfs, tmpfs_paced, anchor_paced, health_paced = bench_config_puts_on_tmpfs(binary, arguments.work, seconds)
     log("where the paced tail comes from: two servers, half the paced clients each, beside the CPU probe...")
     origin = bench_tail_origin(binary, arguments.work, seconds)
 
@@ -444,6 +450,7 @@ def main():
 
     saturated, paced_median = medians(rounds), medians(paced)
     tmpfs_median, tmpfs_paced_median, anchor_median = medians(tmpfs), medians(tmpfs_paced), medians(anchor_paced)
+    health_median = medians(health_paced)
     result = {
         "config_put_rps": saturated["rps"],
         "config_put_p50_ms": saturated["p50_ms"],
@@ -454,6 +461,7 @@ def main():
         "config_put_tmpfs": tmpfs_median,
         "config_put_tmpfs_paced": tmpfs_paced_median,
         "nginx_anchor_paced": anchor_median,
+        "healthz_paced": health_median,
         "disk_fdatasync": disk,
         "tail_origin": origin,
         "config_put_invalidates_cache": invalidated,
@@ -461,7 +469,7 @@ def main():
         "provision_to_first_page_max_ms": max(timings) if timings else None,
         "provision_failures": failures,
         "rounds": {"back_to_back": rounds, "paced": paced, "tmpfs": tmpfs, "tmpfs_paced": tmpfs_paced,
-                   "nginx_anchor_paced": anchor_paced},
+                   "nginx_anchor_paced": anchor_paced, "healthz_paced": health_paced},
         "targets": {"config_put_p99_ms": 5, "provision_to_first_page_ms": 100},
     }
 
@@ -483,6 +491,9 @@ def main():
     if anchor_median:
         print(f"  nginx anchor, the same paced load answered with a fixed 200 (nothing validated, stored or "
               f"audited): p50 {anchor_median['p50_ms']:.2f} ms, p99 {anchor_median['p99_ms']:.2f} ms")
+    if health_median:
+        print(f"  Hummingbird anchor, the same paced load as GET /healthz on the admin listener (no store, no "
+              f"authentication): p50 {health_median['p50_ms']:.2f} ms, p99 {health_median['p99_ms']:.2f} ms")
     if disk:
         print(f"  disk anchor, fdatasync in the data directory during the runs: p50 {disk['p50_ms']:.2f} ms, "
               f"p99 {disk['p99_ms']:.2f} ms, max {disk['max_ms']:.1f} ms, {disk['over_5ms']} of {disk['syncs']} over 5 ms")

@@ -7,6 +7,8 @@
 -- step (they start together and take about as long), so every period all of them would arrive at
 -- once: a burst the load generator makes, not one that independent callers do. Otherwise each
 -- connection sends back to back.
+-- With $EDGE_HEALTH set, each request is GET /healthz instead, under the same pacing: the admin
+-- listener's answer that does no work, which shows what Hummingbird alone costs at that load.
 local ids = {}
 local counter = 0
 
@@ -26,7 +28,12 @@ function init(args)
   counter = offset + math.random(0, 1000000)
 end
 
+local health = os.getenv("EDGE_HEALTH") and wrk.format("GET", "/healthz", { ["Host"] = "localhost" })
+
 function request()
+  if health then
+    return health
+  end
   counter = counter + 1
   local id = ids[(counter % #ids) + 1]
   local colour = string.format("#%06x", (counter * 2654435761) % 16777216)
