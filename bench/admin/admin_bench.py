@@ -11,8 +11,9 @@
    directory during the runs (the anchor: no durable write can be acknowledged faster than the
    disk syncs). Beside the paced rounds, the machine's own CPU stalls (cpu_probe.py): a request
    cannot be answered faster than the virtual CPUs that run it are given back by the host; and
-   after each paced tmpfs round, the same load against nginx answering a fixed 200 over TLS: the
-   p99 this machine gives a request that costs nothing. Last, where the paced tail comes from
+   after each tmpfs round, the same load against nginx answering a fixed 200 over TLS: the p99
+   this machine gives a request that costs nothing; after each paced one, the same load as GET
+   /healthz on the admin listener: what Hummingbird alone gets. Last, where the paced tail comes from
    (bench_tail_origin): two servers, each under half of the paced clients, beside the probe.
 2. Create + provision a tenant to its first served page: POST /api/provision/store?wait=true,
    then GET the new store's home page over a new TLS connection, timed end to end by one
@@ -268,22 +269,26 @@ def put_round(server, admin, ids, seconds, label, think_ms=None, health=False):
 
 def put_rounds(server, admin, ids, seconds, where, anchor=None):
     """Three back-to-back rounds, each followed by a paced one (40 ms mean think) and, with an
-    `anchor`, the same paced load against it and against the server's own /healthz."""
-    rounds, paced, anchored, health = [], [], [], []
+    `anchor`, the same loads against it (back to back, then paced) and the paced one against the
+    server's own /healthz."""
+    rounds, paced, anchored, health, anchored_back_to_back = [], [], [], [], []
     for number in range(3):
         rounds.append(put_round(server, admin, ids, seconds, f"back to back, {where} {number + 1}/3"))
+        if anchor:
+            anchored_back_to_back.append(
+                put_round(anchor, admin, ids, seconds, f"back to back, nginx anchor {number + 1}/3"))
         paced.append(put_round(server, admin, ids, seconds, f"paced, {where} {number + 1}/3", think_ms=40))
         if anchor:
             anchored.append(put_round(anchor, admin, ids, seconds, f"paced, nginx anchor {number + 1}/3", think_ms=40))
             health.append(put_round(server, admin, ids, seconds, f"paced, GET /healthz {number + 1}/3", think_ms=40,
                                     health=True))
-    return rounds, paced, anchored, health
+    return rounds, paced, anchored, health, anchored_back_to_back
 
 
 def bench_config_puts(server, admin, seconds):
     ids = create_put_tenants(admin)
     with SyncProbe(os.path.join(server.work, server.data)) as probe:
-        rounds, paced, _, _ = put_rounds(server, admin, ids, seconds, "data on disk")
+        rounds, paced, *_ = put_rounds(server, admin, ids, seconds, "data on disk")
     # The last write is what the storefront shows: the cache was invalidated, not waited out.
     status, _ = admin.call("PUT", f"/api/tenants/{ids[0]}/config/branding",
                            {"companyName": "Invalidated", "colors": {"primary": "#123456"}})
@@ -293,11 +298,11 @@ def bench_config_puts(server, admin, seconds):
 
 def bench_config_puts_on_tmpfs(binary, work, seconds):
     """The back-to-back and paced rounds against a server whose data directory is on /dev/shm,
-    the paced ones each followed by the same load against nginx answering a fixed 200 and
-    against the server's /healthz."""
+    each followed by the same load against nginx answering a fixed 200, and the paced ones also
+    by that load against the server's /healthz."""
     if not os.access("/dev/shm", os.W_OK):
         log("no writable /dev/shm: skipping the tmpfs control run")
-        return [], [], [], []
+        return [], [], [], [], []
     data = tempfile.mkdtemp(prefix="edge-admin-bench-", dir="/dev/shm")
     try:
         with Server(binary, work, data=data) as server, NginxAnchor(work) as anchor:
@@ -431,7 +436,8 @@ def main():
         log("create + provision to first served page...")
         timings, failures = bench_provisioning(server, admin, 10 if arguments.quick else 30)
     log("config PUTs with the data directory on tmpfs...")
-    tmpfs, tmpfs_paced, anchor_paced, health_paced = bench_config_puts_on_tmpfs(binary, arguments.work, seconds)
+    tmpfs, tmpfs_paced, anchor_paced, health_paced, anchor_saturated = bench_config_puts_on_tmpfs(
+        binary, arguments.work, seconds)
     log("where the paced tail comes from: two servers, half the paced clients each, beside the CPU probe...")
     origin = bench_tail_origin(binary, arguments.work, seconds)
 
@@ -450,7 +456,7 @@ def main():
 
     saturated, paced_median = medians(rounds), medians(paced)
     tmpfs_median, tmpfs_paced_median, anchor_median = medians(tmpfs), medians(tmpfs_paced), medians(anchor_paced)
-    health_median = medians(health_paced)
+    health_median, anchor_saturated_median = medians(health_paced), medians(anchor_saturated)
     result = {
         "config_put_rps": saturated["rps"],
         "config_put_p50_ms": saturated["p50_ms"],
@@ -461,6 +467,7 @@ def main():
         "config_put_tmpfs": tmpfs_median,
         "config_put_tmpfs_paced": tmpfs_paced_median,
         "nginx_anchor_paced": anchor_median,
+        "nginx_anchor_back_to_back": anchor_saturated_median,
         "healthz_paced": health_median,
         "disk_fdatasync": disk,
         "tail_origin": origin,
@@ -469,7 +476,8 @@ def main():
         "provision_to_first_page_max_ms": max(timings) if timings else None,
         "provision_failures": failures,
         "rounds": {"back_to_back": rounds, "paced": paced, "tmpfs": tmpfs, "tmpfs_paced": tmpfs_paced,
-                   "nginx_anchor_paced": anchor_paced, "healthz_paced": health_paced},
+                   "nginx_anchor_paced": anchor_paced, "healthz_paced": health_paced,
+                   "nginx_anchor_back_to_back": anchor_saturated},
         "targets": {"config_put_p99_ms": 5, "provision_to_first_page_ms": 100},
     }
 
@@ -487,6 +495,10 @@ def main():
     line("back to back", saturated)
     line("paced, 40 ms mean think", paced_median)
     line("back to back, data on tmpfs", tmpfs_median)
+    if anchor_saturated_median:
+        print(f"  nginx anchor, the same 32 clients back to back answered with a fixed 200: "
+              f"{anchor_saturated_median['rps']:,.0f}/s, p50 {anchor_saturated_median['p50_ms']:.2f} ms, "
+              f"p99 {anchor_saturated_median['p99_ms']:.2f} ms")
     line("paced, 40 ms mean think, data on tmpfs", tmpfs_paced_median)
     if anchor_median:
         print(f"  nginx anchor, the same paced load answered with a fixed 200 (nothing validated, stored or "
