@@ -165,14 +165,30 @@ final class Site: Sendable {
     }
 }
 
-/// Answers every complete request with its page and flushes once per read.
-final class HTTP1PageHandler: ChannelInboundHandler {
+/// A handler that writes its answers as it reads and flushes once the read is complete, so the
+/// answers to one read go out together.
+protocol FlushesOncePerRead: ChannelInboundHandler, AnyObject {
+    var needsFlush: Bool { get set }
+}
+
+extension FlushesOncePerRead {
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if self.needsFlush {
+            self.needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+}
+
+/// Answers every complete request with its page.
+final class HTTP1PageHandler: FlushesOncePerRead {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = ByteBuffer
 
     private let site: Site
     private var page: Site.Page?
-    private var needsFlush = false
+    var needsFlush = false
 
     init(site: Site) {
         self.site = site
@@ -192,23 +208,15 @@ final class HTTP1PageHandler: ChannelInboundHandler {
             self.page = nil
         }
     }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        if self.needsFlush {
-            self.needsFlush = false
-            context.flush()
-        }
-        context.fireChannelReadComplete()
-    }
 }
 
 /// Answers every request stream's HEADERS frame with the page's HEADERS and DATA frames.
-final class HTTP2PageHandler: ChannelInboundHandler {
+final class HTTP2PageHandler: FlushesOncePerRead {
     typealias InboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
 
     private let site: Site
-    private var needsFlush = false
+    var needsFlush = false
 
     init(site: Site) {
         self.site = site
@@ -226,13 +234,5 @@ final class HTTP2PageHandler: ChannelInboundHandler {
         let body = HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(page.body), endStream: true))
         context.write(self.wrapOutboundOut(HTTP2Frame(streamID: frame.streamID, payload: body)), promise: nil)
         self.needsFlush = true
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        if self.needsFlush {
-            self.needsFlush = false
-            context.flush()
-        }
-        context.fireChannelReadComplete()
     }
 }
