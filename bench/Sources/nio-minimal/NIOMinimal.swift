@@ -130,10 +130,9 @@ final class Site: Sendable {
     }
 
     func page(host: String?, path: String) -> Page {
-        guard let host, let page = self.pages[host.split(separator: ":").first.map(String.init) ?? host]?[path] else {
-            return self.notFound
-        }
-        return page
+        guard let host else { return self.notFound }
+        let name = host.firstIndex(of: ":").map { String(host[..<$0]) } ?? host
+        return self.pages[name]?[path] ?? self.notFound
     }
 
     private static func contentType(of file: String) -> String {
