@@ -238,6 +238,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw error
         }
         readiness.set(true)
+        // Before the listeners are announced: whoever waits for those lines may signal at once,
+        // and a SIGTERM between the announcement and these handlers was ignored and lost.
+        let signals = Self.signals()
         Self.announce("https: https://\(https.displayHost):\(server.port)/ (storefront, HTTP/1.1 and HTTP/2)")
         if let redirectPort = server.redirectPort {
             Self.announce("http: http://\(http.displayHost):\(redirectPort)/ (redirects to HTTPS)")
@@ -254,7 +257,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         var current = settings
-        for await signal in Self.signals() {
+        for await signal in signals {
             guard signal == SIGHUP else {
                 logger.info("shutting down", metadata: ["signal": "\(signal)"])
                 break

@@ -83,12 +83,20 @@ package final class ServerProcess: Sendable {
         kill(self.process.process.processIdentifier, number)
     }
 
-    /// Sends SIGTERM and waits for the exit status.
+    /// Sends SIGTERM and waits for the exit status. A server still running after `timeout` is
+    /// killed, so a lost or unheeded SIGTERM fails the test (status `SIGKILL`) instead of hanging
+    /// the whole run.
     @discardableResult
-    package func stop() -> Int32 {
-        if self.process.process.isRunning { self.signal(SIGTERM) }
-        self.process.process.waitUntilExit()
-        return self.process.process.terminationStatus
+    package func stop(timeout: Duration = .seconds(30)) -> Int32 {
+        let process = self.process.process
+        if process.isRunning { self.signal(SIGTERM) }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        if process.isRunning { self.signal(SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 
     /// Waits until standard error contains `text`, for up to `timeout`.
