@@ -45,6 +45,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "edge"))
 import edge_bench  # noqa: E402  (the edge benchmark's nginx and process handling)
 from edge_bench import free_port  # noqa: E402
 PUT_CLIENTS = 32
+# The paced rounds' mean think time between a client's calls.
+THINK_MS = 40
 
 
 def log(message):
@@ -52,8 +54,8 @@ def log(message):
 
 
 class Server:
-    def __init__(self, binary, work, data="data"):
-        self.binary, self.work, self.data = binary, work, data
+    def __init__(self, binary, work, data="data", log_name="edge.log"):
+        self.binary, self.work, self.data, self.log_name = binary, work, data, log_name
         self.https, self.admin = free_port(), free_port()
         self.process = None
 
@@ -67,11 +69,11 @@ class Server:
             env=dict(os.environ, EDGE_ADMIN_RATE_LIMIT_CREDENTIAL_BURST="100000",
                      EDGE_ADMIN_RATE_LIMIT_CREDENTIAL_PER_SECOND="100000",
                      EDGE_ADMIN_RATE_LIMIT_ADDRESS_BURST="100000", EDGE_ADMIN_RATE_LIMIT_ADDRESS_PER_SECOND="100000"),
-            cwd=self.work, stdout=subprocess.PIPE, stderr=open(os.path.join(self.work, "edge.log"), "w"), text=True)
+            cwd=self.work, stdout=subprocess.PIPE, stderr=open(os.path.join(self.work, self.log_name), "w"), text=True)
         for line in self.process.stdout:
             if line.startswith("admin:"):
                 return self
-        raise RuntimeError("edge serve exited before it listened; see edge.log")
+        raise RuntimeError(f"edge serve exited before it listened; see {self.log_name}")
 
     def __exit__(self, *_):
         if self.process.poll() is None:
@@ -268,7 +270,7 @@ def put_round(server, admin, ids, seconds, label, think_ms=None, health=False):
 
 
 def put_rounds(server, admin, ids, seconds, where, anchor=None):
-    """Three back-to-back rounds, each followed by a paced one (40 ms mean think) and, with an
+    """Three back-to-back rounds, each followed by a paced one (THINK_MS mean think) and, with an
     `anchor`, the same loads against it (back to back, then paced) and the paced one against the
     server's own /healthz."""
     rounds, paced, anchored, health, anchored_back_to_back = [], [], [], [], []
@@ -277,10 +279,10 @@ def put_rounds(server, admin, ids, seconds, where, anchor=None):
         if anchor:
             anchored_back_to_back.append(
                 put_round(anchor, admin, ids, seconds, f"back to back, nginx anchor {number + 1}/3"))
-        paced.append(put_round(server, admin, ids, seconds, f"paced, {where} {number + 1}/3", think_ms=40))
+        paced.append(put_round(server, admin, ids, seconds, f"paced, {where} {number + 1}/3", think_ms=THINK_MS))
         if anchor:
-            anchored.append(put_round(anchor, admin, ids, seconds, f"paced, nginx anchor {number + 1}/3", think_ms=40))
-            health.append(put_round(server, admin, ids, seconds, f"paced, GET /healthz {number + 1}/3", think_ms=40,
+            anchored.append(put_round(anchor, admin, ids, seconds, f"paced, nginx anchor {number + 1}/3", think_ms=THINK_MS))
+            health.append(put_round(server, admin, ids, seconds, f"paced, GET /healthz {number + 1}/3", think_ms=THINK_MS,
                                     health=True))
     return rounds, paced, anchored, health, anchored_back_to_back
 
@@ -341,13 +343,15 @@ def bench_tail_origin(binary, work, seconds):
         out.write('{"companyName":"Bench Store","colors":{"primary":"#123456"}}')
     directories = [tempfile.mkdtemp(prefix="edge-admin-tail-", dir="/dev/shm") for _ in range(2)]
     try:
-        with Server(binary, work, data=directories[0]) as first, Server(binary, work, data=directories[1]) as second:
+        # Each with a log of its own: they run at the same time in one work directory.
+        with Server(binary, work, data=directories[0], log_name="edge-tail-a.log") as first, \
+                Server(binary, work, data=directories[1], log_name="edge-tail-b.log") as second:
             commands = []
             for name, server in (("a", first), ("b", second)):
                 admin = Admin(server, server.token())
                 for index, tenant in enumerate(create_put_tenants(admin)[:PUT_CLIENTS // 2]):
                     schedule, instant = [], 0.0
-                    while (instant := instant + random.expovariate(1 / 40)) < seconds * 1000:
+                    while (instant := instant + random.expovariate(1 / THINK_MS)) < seconds * 1000:
                         schedule.append(f"{instant:.3f}\thttps://127.0.0.1:{server.admin}/api/tenants/{tenant}/config/branding\n")
                     script = os.path.join(work, f"tail-{name}{index}.schedule")
                     with open(script, "w") as out:
@@ -493,13 +497,13 @@ def main():
                   f"{figures['cpu_probe_slow_share']:.1%} of pieces took over 5× their median (cpu_probe.py)")
 
     line("back to back", saturated)
-    line("paced, 40 ms mean think", paced_median)
+    line(f"paced, {THINK_MS} ms mean think", paced_median)
     line("back to back, data on tmpfs", tmpfs_median)
     if anchor_saturated_median:
         print(f"  nginx anchor, the same 32 clients back to back answered with a fixed 200: "
               f"{anchor_saturated_median['rps']:,.0f}/s, p50 {anchor_saturated_median['p50_ms']:.2f} ms, "
               f"p99 {anchor_saturated_median['p99_ms']:.2f} ms")
-    line("paced, 40 ms mean think, data on tmpfs", tmpfs_paced_median)
+    line(f"paced, {THINK_MS} ms mean think, data on tmpfs", tmpfs_paced_median)
     if anchor_median:
         print(f"  nginx anchor, the same paced load answered with a fixed 200 (nothing validated, stored or "
               f"audited): p50 {anchor_median['p50_ms']:.2f} ms, p99 {anchor_median['p99_ms']:.2f} ms")
