@@ -24,18 +24,18 @@ import NIOTLS
 enum NIOMinimal {
     static func main() throws {
         let arguments = CommandLine.arguments
+        func usage(_ problem: String) -> Never {
+            FileHandle.standardError.write(Data("nio-minimal: \(problem)\n".utf8))
+            exit(64)
+        }
         func value(_ name: String) -> String {
             guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else {
-                FileHandle.standardError.write(Data("nio-minimal: \(name) is required\n".utf8))
-                exit(64)
+                usage("\(name) is required")
             }
             return arguments[index + 1]
         }
         let site = try Site(docroot: value("--docroot"))
-        guard let port = Int(value("--port")) else {
-            FileHandle.standardError.write(Data("nio-minimal: --port needs a number\n".utf8))
-            exit(64)
-        }
+        guard let port = Int(value("--port")) else { usage("--port needs a number") }
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(value("--cert")).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: value("--key"), format: .pem))
@@ -95,8 +95,8 @@ final class Site: Sendable {
 
     private let pages: [String: [String: Page]]
     private let notFound: Page
-    let hostCount: Int
     let pageCount: Int
+    var hostCount: Int { self.pages.count }
 
     init(docroot: String) throws {
         let files = FileManager.default
@@ -120,7 +120,6 @@ final class Site: Sendable {
             pages[host] = hostPages
         }
         self.pages = pages
-        self.hostCount = pages.count
         self.pageCount = count
         self.notFound = Self.page(
             status: 404,
