@@ -34,6 +34,8 @@ H2LOAD_LOAD = ["-t1", "-c32", "-m10"]
 HANDSHAKE_CLIENTS = 4
 # The scenarios nio-minimal runs in: those whose targets compare the edge's req/s with nginx's.
 NIO_SCENARIOS = ("hot", "rotating", "h2")
+# The JSON's name for each of those scenarios in nio-minimal's ratios.
+NIO_RATIO_KEYS = {"h1": "hot", "rotating_h1": "rotating", "h2": "h2"}
 ROUNDS = 3
 MIXED_WRITES_PER_SECOND = 10
 # What nginx's pages take per tenant (a 1,000-tenant docroot: 280 MB on tmpfs), with room to spare.
@@ -956,9 +958,9 @@ def write_json(path, results, settings):
             "reconnect_h1_vs_nginx": same_round_ratio(rounds, "reconnect"),
             "rotating_vs_hot": same_round_ratio(rounds, "rotating", baseline="edge", baseline_scenario="hot"),
             **{f"nio_{key}_vs_nginx": same_round_ratio(rounds, scenario, server="nio")
-               for key, scenario in (("h1", "hot"), ("rotating_h1", "rotating"), ("h2", "h2"))},
+               for key, scenario in NIO_RATIO_KEYS.items()},
             **{f"{key}_vs_nio": same_round_ratio(rounds, scenario, baseline="nio")
-               for key, scenario in (("h1", "hot"), ("rotating_h1", "rotating"), ("h2", "h2"))},
+               for key, scenario in NIO_RATIO_KEYS.items()},
             "mixed_vs_read_only": mixed_vs_read_only(results) if edge["mixed"] else None,
             "mixed_vs_rotating": edge["mixed"]["rps"] / edge["rotating"]["rps"] if edge["mixed"] else None,
             "rss_edge_vs_nginx": results["rss_mb"] / results["nginx_rss_mb"],
