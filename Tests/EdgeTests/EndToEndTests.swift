@@ -26,18 +26,21 @@ struct EndToEndTests {
             try? FileManager.default.removeItem(atPath: self.directory)
         }
 
-        /// One request with curl: status, headers (lowercased names) and body.
+        /// One request with curl: status, headers (lowercased names) and body. `head` sends
+        /// `HEAD` instead of `GET`.
         func curl(
             _ host: String,
             _ path: String = "/",
             http2: Bool = false,
+            head: Bool = false,
             headers: [String] = []
         ) async throws -> (status: Int, headers: [String: String], body: String) {
             let port = self.server.port
             var arguments = [
                 "--silent", "--show-error", "--cacert", self.caPath, "--resolve", "\(host):\(port):127.0.0.1",
-                "--dump-header", "-", http2 ? "--http2" : "--http1.1", "--compressed",
+                http2 ? "--http2" : "--http1.1", "--compressed",
             ]
+            arguments += head ? ["--head"] : ["--dump-header", "-"]
             for header in headers { arguments += ["--header", header] }
             arguments.append("https://\(host):\(port)\(path)")
             let curlArguments = arguments
@@ -154,6 +157,20 @@ struct EndToEndTests {
             #expect(changed.body.contains("Acme Renamed Optics"))
             let stale = try await edge.curl("acme.localhost", headers: ["If-None-Match: \(etag)"])
             #expect(stale.status == 200)
+        }
+    }
+
+    @Test func headIsAnsweredWithTheFieldsOfGet() async throws {
+        try await Self.withEdge { edge in
+            for http2 in [false, true] {
+                let get = try await edge.curl("acme.localhost", "/products/aria-round", http2: http2)
+                let head = try await edge.curl("acme.localhost", "/products/aria-round", http2: http2, head: true)
+                #expect(head.status == 200)
+                #expect(head.body.isEmpty)
+                #expect(head.headers["content-length"] == get.headers["content-length"])
+                #expect(head.headers["content-length"] != "0")
+                #expect(head.headers["etag"] == get.headers["etag"])
+            }
         }
     }
 

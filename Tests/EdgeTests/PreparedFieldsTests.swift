@@ -63,4 +63,23 @@ import Testing
         #expect(response.header("content-type") == "text/html")
         #expect(response.header("ETag") == page.etag)
     }
+
+    @Test func eachRepresentationSerializesTheFieldsItListsInFrontOfItsBody() {
+        let page = CachedPage(
+            status: 200,
+            headers: [("Content-Type", "text/html"), ("Vary", "Accept-Encoding")],
+            body: ByteBuffer(string: String(repeating: "<p>hi</p>", count: 20)),
+            gzipBody: ByteBuffer(string: "gzipped")
+        )
+        for encoding in [ContentEncoding.identity, .gzip] {
+            let representation = page.representation(for: encoding)
+            var listed = ""
+            representation.forEachField(http2: false) { name, value, _ in listed += "\(name): \(value)\r\n" }
+            #expect(String(buffer: representation.http1Fields) == listed)
+            #expect(listed.contains("ETag: \(representation.etag)\r\n"))
+            #expect(listed.contains("Content-Encoding: gzip") == (encoding == .gzip))
+        }
+        #expect(String(buffer: page.representation(for: .gzip).body) == "gzipped")
+        #expect(page.identityBody == ByteBuffer(string: String(repeating: "<p>hi</p>", count: 20)))
+    }
 }

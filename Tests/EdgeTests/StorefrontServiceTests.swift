@@ -294,12 +294,13 @@ import Testing
         }
     }
 
-    @Test func headIsGetWithoutABody() async throws {
+    @Test func headIsAnsweredAsGet() async throws {
         try await self.withService { service, _ in
             let get = await service.respond(to: Self.request("acme.localhost", "/products/aria-round"))
             let head = await service.respond(to: Self.request("acme.localhost", "/products/aria-round", method: "HEAD"))
             #expect(head.status == get.status)
-            #expect(head.body.readableBytes == 0)
+            // The transports leave the body out and send its length as `content-length`.
+            #expect(head.body == get.body)
             #expect(Self.header("ETag", head) == Self.header("ETag", get))
             #expect(Self.header("Content-Type", head) == Self.header("Content-Type", get))
         }

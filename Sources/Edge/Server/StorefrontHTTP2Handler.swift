@@ -268,7 +268,7 @@ final class StorefrontHTTP2Handler: ChannelInboundHandler {
         context: ChannelHandlerContext
     ) {
         var headers = HPACKHeaders()
-        headers.reserveCapacity(response.headers.count + (response.prepared?.http2.count ?? 0) + 4)
+        headers.reserveCapacity(response.headers.count + (response.representation?.pageFields.http2.count ?? 0) + 6)
         headers.add(name: ":status", value: String(response.status))
         response.forEachHeaderField(date: self.date.now(), http2: true, leftOut: self.logger.responseFieldLeftOut) {
             name,

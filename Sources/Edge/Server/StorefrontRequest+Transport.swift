@@ -70,13 +70,14 @@ extension StorefrontResponse {
         StorefrontResponse(status: status, headers: [], body: ByteBuffer())
     }
 
-    /// Calls `field` with every header field of the response, in order: the prepared ones, the
-    /// responder's, then `date`, `content-length` and `strict-transport-security`, which the
-    /// transport owns and which replace any the responder set.
+    /// Calls `field` with every header field of the response, in order: the cached
+    /// representation's, the responder's, then `date`, `content-length` and
+    /// `strict-transport-security`, which the transport owns and which replace any the
+    /// responder set.
     ///
     /// A responder's field whose name is not a token or whose value has CR, LF or NUL could
     /// split an HTTP/1.1 response, and makes an HTTP/2 block malformed: it goes to `leftOut`
-    /// instead. Prepared fields were checked when their set was prepared.
+    /// instead. A representation's fields were checked when its page was cached.
     ///
     /// - Parameters:
     ///   - date: The `date` value, from the caller's ``HTTPDate``.
@@ -84,8 +85,8 @@ extension StorefrontResponse {
     ///     only and no connection-specific fields (RFC 9113 §8.2). Responders write names as
     ///     they like and may set `Connection`, so those are lowercased and dropped here.
     ///   - field: Receives each name and value, and whether the same field goes out on many
-    ///     responses (the prepared ones, HSTS) rather than varying per response (the
-    ///     responder's own, such as `etag`, `content-length`, and `date`, which changes every
+    ///     responses (a page's shared fields, HSTS) rather than varying per response (the
+    ///     responder's own, `etag`, `content-length`, and `date`, which changes every
     ///     second): HPACK indexes only the former, since indexing the others fills its table
     ///     with entries never used again. NIOHPACK looks a field up by scanning the table from
     ///     its newest entry, so each stale entry lengthens every later lookup of the fields
@@ -97,18 +98,19 @@ extension StorefrontResponse {
         leftOut: (_ name: String) -> Void,
         _ field: (_ name: String, _ value: String, _ recurring: Bool) -> Void
     ) {
-        if let prepared = self.prepared {
-            for (name, value) in http2 ? prepared.http2 : prepared.fields {
-                field(name, value, true)
-            }
-        }
-        self.forEachUnpreparedField(date: date, http2: http2, leftOut: leftOut, field)
+        self.representation?.forEachField(http2: http2, field)
+        self.forEachResponderField(http2: http2, leftOut: leftOut, field)
+        field("date", date, false)
+        field("content-length", String(self.body.readableBytes), false)
+        field("strict-transport-security", Self.strictTransportSecurity, true)
     }
 
-    /// ``forEachHeaderField(date:http2:_:)`` without the ``prepared`` fields, for a transport
-    /// that writes those in their serialized form.
-    func forEachUnpreparedField(
-        date: String,
+    /// The `strict-transport-security` value of every response: a year of HTTPS only.
+    static let strictTransportSecurity = "max-age=31536000"
+
+    /// ``forEachHeaderField(date:http2:leftOut:_:)``'s fields of the responder's own
+    /// ``headers`` alone, for a transport that writes the others in serialized form.
+    func forEachResponderField(
         http2: Bool,
         leftOut: (_ name: String) -> Void,
         _ field: (_ name: String, _ value: String, _ recurring: Bool) -> Void
@@ -127,9 +129,6 @@ extension StorefrontResponse {
                 field(http2 ? HeaderFieldName.lowercased(name) : name, value, false)
             }
         }
-        field("date", date, false)
-        field("content-length", String(self.body.readableBytes), false)
-        field("strict-transport-security", "max-age=31536000", true)
     }
 }
 

@@ -228,29 +228,39 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         flush: Bool,
         context: ChannelHandlerContext
     ) {
-        let head = self.serializedHead(of: response, keepAlive: keepAlive, allocator: context.channel.allocator)
-        let hasBody = !isHead && response.body.readableBytes > 0
+        let bodyBytes = isHead ? 0 : response.body.readableBytes
+        // A body that fits in one TLS record with its head goes out in the head's buffer: one
+        // write, which the record coalescer passes on without a copy of its own.
+        let bodyInHead = bodyBytes > 0 && bodyBytes <= TLSRecordCoalescer.recordSize - Self.headReserve
+        var head = self.serializedHead(
+            of: response,
+            keepAlive: keepAlive,
+            reservingBytes: bodyInHead ? bodyBytes : 0,
+            allocator: context.channel.allocator
+        )
+        if bodyInHead {
+            head.writeImmutableBuffer(response.body)
+        }
         self.connection.observer.finish(
             response,
-            bodyBytes: hasBody ? response.body.readableBytes : 0,
+            bodyBytes: bodyBytes,
             request: self.logged,
             peer: self.connection.peerAddress,
             date: &self.date
         )
         self.logged = nil
+        if keepAlive {
+            self.state = .idle
+            self.closeWhenIdle(after: self.limits.idleTimeout, context: context)
+        }
+        context.write(self.wrapOutboundOut(head), promise: nil)
+        if bodyBytes > 0, !bodyInHead {
+            context.write(self.wrapOutboundOut(response.body), promise: nil)
+        }
         guard keepAlive else {
-            if hasBody {
-                context.write(self.wrapOutboundOut(head), promise: nil)
-            }
-            context.writeAndFlush(self.wrapOutboundOut(hasBody ? response.body : head), promise: nil)
+            context.flush()
             self.closeAfterResponses(context: context)
             return
-        }
-        self.state = .idle
-        self.closeWhenIdle(after: self.limits.idleTimeout, context: context)
-        context.write(self.wrapOutboundOut(head), promise: nil)
-        if hasBody {
-            context.write(self.wrapOutboundOut(response.body), promise: nil)
         }
         if flush {
             context.flush()
@@ -263,6 +273,10 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
             self.replayHeldParts(context: context)
         }
     }
+
+    /// Room kept for a head in front of a body sharing its TLS record: more than the head of
+    /// any cached page takes.
+    private static let headReserve = 1024
 
     /// Handles the parts that arrived while the last response was rendered, in order, until one
     /// of them starts rendering again; then lets the channel read once nothing is held.
@@ -295,17 +309,21 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         }
     }
 
-    /// The status line and header fields of `response`, as HTTP/1.1 puts them on the wire.
+    /// The status line and header fields of `response`, as HTTP/1.1 puts them on the wire, in
+    /// a buffer with `reservingBytes` more room.
     ///
-    /// A field whose name is not a token, or whose value holds a CR, LF or NUL, is left out
-    /// (and logged): written as is it could split the response.
+    /// A responder's field whose name is not a token, or whose value holds a CR, LF or NUL, is
+    /// left out (and logged): written as is it could split the response. The transport's own
+    /// fields are those ``StorefrontResponse/forEachHeaderField(date:http2:leftOut:_:)`` names.
     private func serializedHead(
         of response: StorefrontResponse,
         keepAlive: Bool,
+        reservingBytes: Int,
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         var buffer = allocator.buffer(
-            capacity: 192 + response.headers.count * 48 + (response.prepared?.http1.readableBytes ?? 0)
+            capacity: 192 + response.headers.count * 48 + (response.representation?.http1Fields.readableBytes ?? 0)
+                + reservingBytes
         )
         if response.status == 200 {
             buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
@@ -317,24 +335,23 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
             buffer.writeString(status.reasonPhrase)
             buffer.writeStaticString("\r\n")
         }
-        if let prepared = response.prepared {
-            buffer.writeImmutableBuffer(prepared.http1)
+        if let representation = response.representation {
+            buffer.writeImmutableBuffer(representation.http1Fields)
         }
-        response.forEachUnpreparedField(date: self.date.now(), http2: false, leftOut: self.logger.responseFieldLeftOut)
-        {
-            name,
-            value,
-            _ in
+        response.forEachResponderField(http2: false, leftOut: self.logger.responseFieldLeftOut) { name, value, _ in
             if !keepAlive, HeaderFieldName.equal(name, "connection") { return }
             buffer.writeString(name)
             buffer.writeStaticString(": ")
             buffer.writeString(value)
             buffer.writeStaticString("\r\n")
         }
-        if !keepAlive {
-            buffer.writeStaticString("connection: close\r\n")
-        }
-        buffer.writeStaticString("\r\n")
+        buffer.writeStaticString("date: ")
+        buffer.writeString(self.date.now())
+        buffer.writeStaticString("\r\ncontent-length: ")
+        buffer.writeString(String(response.body.readableBytes))
+        buffer.writeStaticString("\r\nstrict-transport-security: ")
+        buffer.writeString(StorefrontResponse.strictTransportSecurity)
+        buffer.writeStaticString(keepAlive ? "\r\n\r\n" : "\r\nconnection: close\r\n\r\n")
         return buffer
     }
 

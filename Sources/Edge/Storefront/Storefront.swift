@@ -494,7 +494,7 @@ public final class StorefrontService: StorefrontResponder {
     static let htmlHeaders: [(String, String)] = [("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding")]
 
     /// The cached page as the request wants it: negotiated encoding, `304` when the client's
-    /// `If-None-Match` holds the representation's tag, no body for `HEAD`.
+    /// `If-None-Match` holds the representation's tag.
     static func response(from page: CachedPage, to request: StorefrontRequest) -> StorefrontResponse {
         let encoding: ContentEncoding = Self.acceptsGzip(request.header("accept-encoding")) ? .gzip : .identity
         let representation = page.representation(for: encoding)
@@ -505,13 +505,9 @@ public final class StorefrontService: StorefrontResponder {
             headers.append(("ETag", representation.etag))
             return StorefrontResponse(status: 304, headers: headers, body: ByteBuffer())
         }
-        var headers: [(name: String, value: String)] = [("ETag", representation.etag)]
-        if representation.encoding == .gzip {
-            headers.append(("Content-Encoding", "gzip"))
-        }
-        let body = request.method == "HEAD" ? ByteBuffer() : representation.body
-        var response = StorefrontResponse(status: page.status, headers: headers, body: body)
-        response.prepared = page.prepared
+        // Kept for `HEAD` too: the transports send its `content-length` and leave the body out.
+        var response = StorefrontResponse(status: page.status, headers: [], body: representation.body)
+        response.representation = representation
         return response
     }
 

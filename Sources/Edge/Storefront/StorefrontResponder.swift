@@ -57,14 +57,19 @@ public struct StorefrontResponse: Sendable {
     public var tenantID: UUID?
     /// How the page cache took part, for the access log.
     public var cacheStatus: CacheStatus
-    /// Fields a cached page shares with every response made from it, sent before ``headers``.
-    var prepared: PreparedFields?
+    /// The cached page's representation the response was made from, whose fields are sent
+    /// before ``headers``.
+    var representation: CachedPage.Representation?
 
-    /// The first value of a header field, by name in any case: a prepared one or one of
+    /// The first value of a header field, by name in any case: the representation's or one of
     /// ``headers``.
     public func header(_ name: String) -> String? {
-        let matches = { (field: (name: String, value: String)) in HeaderFieldName.equal(field.name, name.lowercased()) }
-        return self.prepared?.fields.first(where: matches)?.value ?? self.headers.first(where: matches)?.value
+        let lowercased = name.lowercased()
+        var found: String?
+        self.representation?.forEachField(http2: false) { fieldName, value, _ in
+            if found == nil, HeaderFieldName.equal(fieldName, lowercased) { found = value }
+        }
+        return found ?? self.headers.first { HeaderFieldName.equal($0.name, lowercased) }?.value
     }
 
     /// How the page cache took part in a response.
