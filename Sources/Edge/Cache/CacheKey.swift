@@ -53,6 +53,8 @@ public struct CacheKey: Sendable, Hashable {
     /// value become two entries, which wastes a little memory but can never serve one query's
     /// page for another.
     public static func normalizeQuery(_ rawQuery: some StringProtocol, keeping names: Set<String>? = nil) -> String {
+        // Most requests have no query; splitting nothing still cost every cache hit a conversion.
+        guard !rawQuery.isEmpty else { return "" }
         var parameters = String(rawQuery).split(separator: "&")
         if let names {
             parameters.removeAll { parameter in

@@ -98,8 +98,9 @@ public final class CachedPage: Sendable {
         encoding == .gzip ? self.gzip ?? self.identity : self.identity
     }
 
-    /// One encoding of a ``CachedPage``: what goes on the wire.
-    public struct Representation: Sendable {
+    /// One encoding of a ``CachedPage``: what goes on the wire. A class, like the page, so that
+    /// a response made from it takes one reference rather than one per buffer, tag and field set.
+    public final class Representation: Sendable {
         /// The bytes to send; shares storage with the cached page.
         public let body: ByteBuffer
         /// The content coding of ``body``; `Content-Encoding: gzip` is due when `.gzip`.

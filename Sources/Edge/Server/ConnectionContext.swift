@@ -1,21 +1,23 @@
 /// What every request on one HTTPS connection shares: the peer, the server name the TLS
 /// handshake asked for, and the certificate it got.
 ///
-/// Built once per connection after the handshake, so the per-request work is reading it.
-struct ConnectionContext: Sendable {
+/// Built once per connection after the handshake, so the per-request work is reading it. A
+/// class, so that handing it to a request is one retain rather than one per field: as a
+/// struct, each request copied its certificate bundle, addresses and observer.
+final class ConnectionContext: Sendable {
     /// The peer's address, without the port.
-    var peerAddress: String?
+    let peerAddress: String?
     /// The SNI server name, when the client sent one.
-    var serverName: String?
+    let serverName: String?
     /// The certificate the handshake served, when the server knows the certificate store; used
     /// to answer 421 for a request whose host that certificate does not cover.
-    var certificate: CertificateBundle?
+    let certificate: CertificateBundle?
     /// Whether the peer may speak for the shopper through `X-Forwarded-*`.
-    var peerIsTrustedProxy: Bool
+    let peerIsTrustedProxy: Bool
     /// The trusted networks, for walking `X-Forwarded-For`.
-    var trustedProxies: TrustedProxies
+    let trustedProxies: TrustedProxies
     /// Where responses are counted and logged.
-    var observer: ResponseObserver
+    let observer: ResponseObserver
 
     init(
         peerAddress: String?,
