@@ -82,4 +82,25 @@ import Testing
         #expect(String(buffer: page.representation(for: .gzip).body) == "gzipped")
         #expect(page.identityBody == ByteBuffer(string: String(repeating: "<p>hi</p>", count: 20)))
     }
+
+    @Test func fieldsGoIntoTheRoomTheirBodyHasToSpareWhenNoOneElseHoldsIt() {
+        func start(_ buffer: ByteBuffer) -> UnsafeRawPointer? { buffer.withVeryUnsafeBytes { $0.baseAddress } }
+        func followsInItsStorage(_ fields: ByteBuffer, _ body: ByteBuffer) -> Bool {
+            start(fields) == start(body).map { $0 + body.writerIndex }
+        }
+        let fields = [("Content-Type", "text/html")]
+        // 600 bytes get a storage of 1,024.
+        let text = String(repeating: "<p>hi</p>", count: 60) + "<hr>" + String(repeating: "x", count: 56)
+        let page = CachedPage(status: 200, headers: fields, body: ByteBuffer(string: text), gzipBody: nil)
+        let owned = page.representation(for: .identity)
+        #expect(followsInItsStorage(owned.http1Fields, owned.body))
+        #expect(String(buffer: owned.body) == text)
+
+        let held = ByteBuffer(string: "<p>held</p>")
+        let shared = CachedPage(status: 200, headers: fields, body: held, gzipBody: nil).representation(for: .identity)
+        #expect(start(shared.body) == start(held))
+        #expect(!followsInItsStorage(shared.http1Fields, held))
+        #expect(held.readableBytes == 11 && held.writerIndex == 11)
+        #expect(String(buffer: shared.http1Fields) == "Content-Type: text/html\r\nETag: \(shared.etag)\r\n")
+    }
 }
