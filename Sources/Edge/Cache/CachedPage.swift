@@ -34,9 +34,10 @@ public final class CachedPage: Sendable {
     private let gzip: Representation?
 
     /// Memory this page holds, as charged against the cache's budget: the storage of both
-    /// representations, body and serialized fields (NIO rounds a buffer's storage up to a power of two, so a 9 KB page occupies
-    /// 16 KB), the headers, and an estimate of the cache's own bookkeeping per entry. Charging
-    /// the readable bytes instead let the process grow well past the configured budget.
+    /// representations, which holds their bodies and serialized fields (NIO rounds a buffer's
+    /// storage up to a power of two, so a 9 KB page occupies 16 KB), the headers, and an
+    /// estimate of the cache's own bookkeeping per entry. Charging the readable bytes instead
+    /// let the process grow well past the configured budget.
     public var byteCount: Int {
         self.identity.body.storageCapacity + (self.gzip?.body.storageCapacity ?? 0)
             + self.prepared.fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count } + Self.entryOverhead

@@ -274,8 +274,8 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Room kept for a head in front of a body sharing its TLS record: more than the head of
-    /// any cached page takes.
+    /// Room left in a TLS record for the head of a response whose body goes out with it; a
+    /// cached page's head takes about 300 bytes.
     private static let headReserve = 1024
 
     /// Handles the parts that arrived while the last response was rendered, in order, until one
