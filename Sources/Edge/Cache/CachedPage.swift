@@ -126,29 +126,25 @@ public final class CachedPage: Sendable {
 
         /// - Parameter body: Taken over, so that the fields can go into its storage.
         init(body: consuming ByteBuffer, encoding: ContentEncoding, etag: String, fields: PreparedFields) {
-            func writeFields(into buffer: inout ByteBuffer) {
-                buffer.writeImmutableBuffer(fields.http1)
-                buffer.writeStaticString("ETag: ")
-                buffer.writeString(etag)
-                buffer.writeStaticString("\r\n")
-                if encoding == .gzip {
-                    buffer.writeStaticString("Content-Encoding: gzip\r\n")
-                }
+            var serialized = ByteBufferAllocator().buffer(capacity: fields.http1.readableBytes + 64 + etag.utf8.count)
+            serialized.writeImmutableBuffer(fields.http1)
+            serialized.writeStaticString("ETag: ")
+            serialized.writeString(etag)
+            serialized.writeStaticString("\r\n")
+            if encoding == .gzip {
+                serialized.writeStaticString("Content-Encoding: gzip\r\n")
             }
-            let fieldBytes = fields.http1.readableBytes + 32 + etag.utf8.count
             var storage = consume body
             let bodyStart = storage.readerIndex
             let bodyEnd = storage.writerIndex
             let inBodyStorage =
-                storage.writableBytes >= fieldBytes
-                && storage.modifyIfUniquelyOwned { writeFields(into: &$0) } != nil
+                storage.writableBytes >= serialized.readableBytes
+                && storage.modifyIfUniquelyOwned { $0.writeImmutableBuffer(serialized) } != nil
             if inBodyStorage {
                 self.http1Fields = storage.getSlice(at: bodyEnd, length: storage.writerIndex - bodyEnd)!
                 self.body = storage.getSlice(at: bodyStart, length: bodyEnd - bodyStart)!
             } else {
-                var separate = ByteBufferAllocator().buffer(capacity: fieldBytes)
-                writeFields(into: &separate)
-                self.http1Fields = separate
+                self.http1Fields = serialized
                 self.body = storage
             }
             self.encoding = encoding
