@@ -128,11 +128,8 @@ public final class CachedPage: Sendable {
         init(body: consuming ByteBuffer, encoding: ContentEncoding, etag: String, fields: PreparedFields) {
             var serialized = ByteBufferAllocator().buffer(capacity: fields.http1.readableBytes + 64 + etag.utf8.count)
             serialized.writeImmutableBuffer(fields.http1)
-            serialized.writeStaticString("ETag: ")
-            serialized.writeString(etag)
-            serialized.writeStaticString("\r\n")
-            if encoding == .gzip {
-                serialized.writeStaticString("Content-Encoding: gzip\r\n")
+            Self.forEachOwnField(etag: etag, encoding: encoding, http2: false) { name, value, _ in
+                serialized.writeHTTP1Field(name: name, value: value)
             }
             var storage = consume body
             let bodyStart = storage.readerIndex
@@ -158,8 +155,18 @@ public final class CachedPage: Sendable {
             for (name, value) in http2 ? self.pageFields.http2 : self.pageFields.fields {
                 field(name, value, true)
             }
-            field(http2 ? "etag" : "ETag", self.etag, false)
-            if self.encoding == .gzip {
+            Self.forEachOwnField(etag: self.etag, encoding: self.encoding, http2: http2, field)
+        }
+
+        /// The fields a representation adds to its page's: `ETag` and, for gzip, `Content-Encoding`.
+        private static func forEachOwnField(
+            etag: String,
+            encoding: ContentEncoding,
+            http2: Bool,
+            _ field: (_ name: String, _ value: String, _ recurring: Bool) -> Void
+        ) {
+            field(http2 ? "etag" : "ETag", etag, false)
+            if encoding == .gzip {
                 field(http2 ? "content-encoding" : "Content-Encoding", "gzip", true)
             }
         }

@@ -23,10 +23,7 @@ final class PreparedFields: Sendable {
         for (name, value) in fields
         where HeaderFieldName.role(of: name) == .endToEnd && HeaderFieldName.isWellFormed(name: name, value: value) {
             kept.append((name, value))
-            http1.writeString(name)
-            http1.writeStaticString(": ")
-            http1.writeString(value)
-            http1.writeStaticString("\r\n")
+            http1.writeHTTP1Field(name: name, value: value)
             http2.append((HeaderFieldName.lowercased(name), value))
         }
         self.fields = kept
@@ -49,4 +46,15 @@ final class PreparedFields: Sendable {
 
     private static let maximumInterned = 1024
     private static let table = Mutex<[String: PreparedFields]>([:])
+}
+
+extension ByteBuffer {
+    /// Writes one header field as HTTP/1.1 puts it on the wire, `name: value\r\n`; the caller
+    /// has checked that the field is well formed.
+    mutating func writeHTTP1Field(name: String, value: String) {
+        self.writeString(name)
+        self.writeStaticString(": ")
+        self.writeString(value)
+        self.writeStaticString("\r\n")
+    }
 }

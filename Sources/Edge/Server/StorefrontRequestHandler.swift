@@ -340,10 +340,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         }
         response.forEachResponderField(http2: false, leftOut: self.logger.responseFieldLeftOut) { name, value, _ in
             if !keepAlive, HeaderFieldName.equal(name, "connection") { return }
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
+            buffer.writeHTTP1Field(name: name, value: value)
         }
         buffer.writeStaticString("date: ")
         buffer.writeString(self.date.now())
