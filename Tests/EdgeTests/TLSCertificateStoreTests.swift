@@ -189,9 +189,24 @@ struct LoopbackTLSServer {
         serverName: String?,
         client: NIOSSLContext
     ) async throws -> (negotiatedProtocol: String?, leaf: [UInt8]?) {
-        let handshake = self.group.next().makePromise(of: String?.self)
-        let address = try #require(self.channel.localAddress)
-        let channel = try await ClientBootstrap(group: self.group)
+        try await Self.handshake(
+            with: try #require(self.channel.localAddress),
+            serverName: serverName,
+            client: client,
+            group: self.group
+        )
+    }
+
+    /// Handshakes with the TLS server at `address`, `serverName` as SNI; returns the ALPN
+    /// protocol and the served leaf in DER.
+    static func handshake(
+        with address: SocketAddress,
+        serverName: String?,
+        client: NIOSSLContext,
+        group: any EventLoopGroup
+    ) async throws -> (negotiatedProtocol: String?, leaf: [UInt8]?) {
+        let handshake = group.next().makePromise(of: String?.self)
+        let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let tls = try NIOSSLClientHandler(context: client, serverHostname: serverName)
@@ -215,6 +230,16 @@ struct LoopbackTLSServer {
 
 @Suite("TLS handshake picks the certificate by SNI")
 struct TLSHandshakeTests {
+    private struct NotFoundResponder: StorefrontResponder {
+        func immediateResponse(to request: StorefrontRequest) -> StorefrontResponse? {
+            StorefrontResponse(status: 404, headers: [], body: ByteBuffer())
+        }
+
+        func respond(to request: StorefrontRequest) async -> StorefrontResponse {
+            StorefrontResponse(status: 404, headers: [], body: ByteBuffer())
+        }
+    }
+
     @Test func realHandshakeOnLoopback() async throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -259,6 +284,71 @@ struct TLSHandshakeTests {
                 #expect(result.leaf == expectedLeaf, "\(serverName ?? "no SNI")")
             }
         }
+    }
+
+    /// The storefront listener picks each connection's TLS context by the ClientHello's SNI
+    /// name, one context per certificate: an installed, replaced or removed certificate counts
+    /// from the next connection on.
+    @Test func theStorefrontListenerServesEachConnectionTheCertificateOfItsName() async throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let development = try DevelopmentCertificates.ensure(in: directory, domain: "localhost")
+        let store = try CertificateStore(development: development)
+        let tenantAuthority = try TestAuthority(name: "Tenant CA")
+        let first = try tenantAuthority.issue(dnsNames: ["shop.example.com"])
+        let renewed = try tenantAuthority.issue(dnsNames: ["shop.example.com"])
+        try store.installCertificate(
+            chainPEM: first.chainPEM,
+            privateKeyPEM: first.keyPEM,
+            forCustomDomain: "shop.example.com"
+        )
+        var client = TLSConfiguration.makeClientConfiguration()
+        client.certificateVerification = .none
+        client.applicationProtocols = ["h2", "http/1.1"]
+        let clientContext = try NIOSSLContext(configuration: client)
+        let server = try await StorefrontServer.start(
+            configuration: .init(host: "127.0.0.1", port: 0),
+            certificates: store,
+            responder: NotFoundResponder(),
+            group: MultiThreadedEventLoopGroup.singleton
+        )
+        let address = try SocketAddress(ipAddress: "127.0.0.1", port: server.port)
+        func leaf(_ serverName: String?) async throws -> [UInt8]? {
+            let result = try await LoopbackTLSServer.handshake(
+                with: address,
+                serverName: serverName,
+                client: clientContext,
+                group: MultiThreadedEventLoopGroup.singleton
+            )
+            #expect(result.negotiatedProtocol == "h2", "\(serverName ?? "no SNI")")
+            return result.leaf
+        }
+        let platformLeaf = try leafDER(inPEM: development.certificateChainPEM)
+        let served = try await (
+            custom: leaf("shop.example.com"),
+            again: leaf("SHOP.example.com."),
+            tenant: leaf("acme.localhost"),
+            platform: leaf("localhost"),
+            none: leaf(nil)
+        )
+        try store.installCertificate(
+            chainPEM: renewed.chainPEM,
+            privateKeyPEM: renewed.keyPEM,
+            forCustomDomain: "shop.example.com"
+        )
+        let afterRenewal = try await leaf("shop.example.com")
+        store.removeCertificate(forCustomDomain: "shop.example.com")
+        let afterRemoval = try await leaf("shop.example.com")
+        await server.shutdown(gracePeriod: .seconds(1))
+
+        #expect(served.custom == (try first.leafDER))
+        #expect(served.again == (try first.leafDER))
+        #expect(served.tenant == (try store.certificate(forServerName: "acme.localhost").certificateChain[0].toDERBytes()))
+        #expect(served.tenant != platformLeaf)
+        #expect(served.platform == platformLeaf)
+        #expect(served.none == platformLeaf)
+        #expect(afterRenewal == (try renewed.leafDER))
+        #expect(afterRemoval == platformLeaf)
     }
 
     @Test func developmentIssuerPassesStrictHostnameVerification() async throws {

@@ -1,8 +1,8 @@
 import NIOCore
 
-/// Closes a connection that has been silent for the idle timeout (`IdleStateHandler` only reports
-/// it) before it has chosen its protocol: a TLS handshake that stalls. Past the handshake the
-/// protocol's handler closes idle connections the way its protocol says.
+/// Closes a plain-HTTP connection that has been silent for the idle timeout (`IdleStateHandler`
+/// only reports it). HTTPS connections have a handshake deadline instead, and past the handshake
+/// the protocol's handler closes idle connections the way its protocol says.
 final class IdleCloseHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
 

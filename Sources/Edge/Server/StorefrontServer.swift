@@ -11,8 +11,8 @@ import Synchronization
 ///
 /// Plain SwiftNIO channel handlers rather than a framework, because a cached page must be
 /// answered on the event loop with no task hop (see `anchors/perf/RESULTS.md`).
-/// Each HTTPS connection runs `NIOSSLServerHandler` (certificate chosen per SNI by the
-/// configuration's callback) and ``TLSRecordCoalescer``, which merges the small writes of one
+/// Each HTTPS connection runs `NIOSSLServerHandler` (its certificate's context chosen by the
+/// ClientHello's SNI name) and ``TLSRecordCoalescer``, which merges the small writes of one
 /// flush into record-sized buffers: the one copy of a cached page on its way out, made because
 /// one TLS record per write cost more (measured: HTTP/2 +45 %, HTTP/1.1 +25 % req/s). Then
 /// ALPN picks HTTP/2 (`NIOHTTP2Handler` and one
@@ -123,8 +123,7 @@ public final class StorefrontServer: Sendable {
     ) async throws -> StorefrontServer {
         try await Self.start(
             configuration: configuration,
-            tlsConfiguration: certificates.makeServerConfiguration(),
-            certificates: certificates,
+            tls: .perServerName(certificates),
             responder: responder,
             group: group,
             metrics: metrics,
@@ -132,13 +131,11 @@ public final class StorefrontServer: Sendable {
         )
     }
 
-    /// Binds the listeners and starts serving.
+    /// Binds the listeners and serves every connection with one TLS configuration.
     ///
     /// - Parameters:
     ///   - configuration: Where to listen and the limits.
-    ///   - tlsConfiguration: The HTTPS configuration, e.g. `CertificateStore.makeServerConfiguration()`;
-    ///     it must offer ALPN `h2` and `http/1.1`.
-    ///   - certificates: The store behind `tlsConfiguration`'s SNI callback, if any, for the 421 check.
+    ///   - tlsConfiguration: The HTTPS configuration; it must offer ALPN `h2` and `http/1.1`.
     ///   - responder: Answers every storefront request.
     ///   - group: The event loops to run on.
     ///   - metrics: Where to count handshakes and responses, if anywhere.
@@ -146,13 +143,37 @@ public final class StorefrontServer: Sendable {
     public static func start(
         configuration: Configuration,
         tlsConfiguration: TLSConfiguration,
-        certificates: CertificateStore? = nil,
         responder: any StorefrontResponder,
         group: any EventLoopGroup,
         metrics: EdgeMetrics? = nil,
         logger: Logger = Logger(label: "edge.storefront-server", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> StorefrontServer {
-        let sslContext = try NIOSSLContext(configuration: tlsConfiguration)
+        try await Self.start(
+            configuration: configuration,
+            tls: .single(try NIOSSLContext(configuration: tlsConfiguration)),
+            responder: responder,
+            group: group,
+            metrics: metrics,
+            logger: logger
+        )
+    }
+
+    /// Where a connection's TLS context comes from.
+    private enum TLSContexts: Sendable {
+        /// One context for every connection.
+        case single(NIOSSLContext)
+        /// The context of the certificate the store serves for the connection's SNI name.
+        case perServerName(CertificateStore)
+    }
+
+    private static func start(
+        configuration: Configuration,
+        tls: TLSContexts,
+        responder: any StorefrontResponder,
+        group: any EventLoopGroup,
+        metrics: EdgeMetrics?,
+        logger: Logger
+    ) async throws -> StorefrontServer {
         let limits = configuration.limits
         let tracker = ConnectionTracker(maxConnections: limits.maxConnections)
         let reloadable = ReloadableSettings(
@@ -163,8 +184,7 @@ public final class StorefrontServer: Sendable {
         let https = try await Self.bootstrap(group: group, tracker: tracker, limits: limits) { channel in
             try Self.configureHTTPS(
                 channel,
-                sslContext: sslContext,
-                certificates: certificates,
+                tls: tls,
                 reloadable: reloadable.current,
                 limits: limits,
                 metrics: metrics,
@@ -181,6 +201,10 @@ public final class StorefrontServer: Sendable {
         if let redirect = configuration.redirectListener {
             do {
                 let http = try await Self.bootstrap(group: group, tracker: tracker, limits: limits) { channel in
+                    try channel.pipeline.syncOperations.addHandlers(
+                        IdleStateHandler(readTimeout: limits.idleTimeout),
+                        IdleCloseHandler()
+                    )
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withPipeliningAssistance: true,
                         withErrorHandling: true
@@ -257,10 +281,6 @@ public final class StorefrontServer: Sendable {
                     return channel.close()
                 }
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(
-                        IdleStateHandler(readTimeout: limits.idleTimeout),
-                        IdleCloseHandler()
-                    )
                     try configure(channel)
                 }
             }
@@ -268,8 +288,7 @@ public final class StorefrontServer: Sendable {
 
     private static func configureHTTPS(
         _ channel: any Channel,
-        sslContext: NIOSSLContext,
-        certificates: CertificateStore?,
+        tls: TLSContexts,
         reloadable: (trustedProxies: TrustedProxies, accessLog: AccessLog?),
         limits: Limits,
         metrics: EdgeMetrics?,
@@ -277,32 +296,60 @@ public final class StorefrontServer: Sendable {
         logger: Logger
     ) throws {
         let peerAddress = channel.remoteAddress?.ipAddress
-        // NIOSSL does not expose the SNI name on the server side, so it is read from the
-        // ClientHello before the TLS handler sees it; the handshake's callback reads it again.
-        let serverName = NIOLoopBoundBox<String?>(nil, eventLoop: channel.eventLoop)
-        try channel.pipeline.syncOperations.addHandler(
-            ByteToMessageHandler(
-                SNIHandler { result in
-                    if case .hostname(let name) = result {
-                        serverName.value = name
-                    }
-                    return channel.eventLoop.makeSucceededVoidFuture()
-                }
-            )
-        )
-        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+        // A connection gets the idle timeout to finish its handshake. One timer rather than
+        // `IdleStateHandler`, which would sit in the pipeline until the protocol is chosen and
+        // then have to be taken out again.
+        let handshakeDeadline = channel.eventLoop.assumeIsolated().scheduleTask(in: limits.idleTimeout) {
+            channel.close(promise: nil)
+        }
+        channel.closeFuture.whenComplete { _ in handshakeDeadline.cancel() }
         let coalescer = TLSRecordCoalescer()
+        // What the ClientHello asked for and what it got; `nil` with one context for everyone.
+        let served = NIOLoopBoundBox<(serverName: String?, certificate: CertificateBundle)?>(
+            nil,
+            eventLoop: channel.eventLoop
+        )
+        switch tls {
+        case .single(let context):
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+        case .perServerName(let certificates):
+            // NIOSSL does not tell a server the SNI name, so it is read from the ClientHello, and
+            // the TLS handler with that name's certificate goes in after it.
+            try channel.pipeline.syncOperations.addHandler(
+                ByteToMessageHandler(
+                    SNIHandler { result in
+                        let serverName: String? = if case .hostname(let name) = result { name } else { nil }
+                        do {
+                            let (context, certificate) = try certificates.serverContext(forServerName: serverName)
+                            served.value = (serverName, certificate)
+                            try channel.pipeline.syncOperations.addHandler(
+                                NIOSSLServerHandler(context: context),
+                                position: .before(coalescer)
+                            )
+                        } catch {
+                            logger.error(
+                                "no TLS context for the server name",
+                                metadata: ["tls.server_name": "\(serverName ?? "none")", "error": "\(error)"]
+                            )
+                            channel.close(promise: nil)
+                        }
+                        return channel.eventLoop.makeSucceededVoidFuture()
+                    }
+                )
+            )
+        }
         try channel.pipeline.syncOperations.addHandler(coalescer)
         let alpn = ApplicationProtocolNegotiationHandler { result in
-            channel.eventLoop.makeCompletedFuture {
+            handshakeDeadline.cancel()
+            return channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(
                     TLSCloseHandler(lingerTimeout: limits.lingerTimeout),
                     position: .before(coalescer)
                 )
                 let connection = ConnectionContext(
                     peerAddress: peerAddress,
-                    serverName: serverName.value,
-                    certificate: certificates?.certificate(forServerName: serverName.value),
+                    serverName: served.value?.serverName,
+                    certificate: served.value?.certificate,
                     trustedProxies: reloadable.trustedProxies,
                     observer: ResponseObserver(metrics: metrics, accessLog: reloadable.accessLog)
                 )
@@ -343,12 +390,7 @@ public final class StorefrontServer: Sendable {
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
         decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
-        // StorefrontRequestHandler keeps its own header-read and keep-alive deadline, so the
-        // connection-wide idle handlers (for the TLS handshake and HTTP/2) would only add two
-        // hops to every read and write.
-        let pipeline = channel.pipeline.syncOperations
-        pipeline.removeHandler(try pipeline.handler(type: IdleStateHandler.self), promise: nil)
-        pipeline.removeHandler(try pipeline.handler(type: IdleCloseHandler.self), promise: nil)
+        // StorefrontRequestHandler keeps its own header-read and keep-alive deadline.
         // No response encoder or pipelining handler: StorefrontRequestHandler does their work.
         try channel.pipeline.syncOperations.addHandler(
             ByteToMessageHandler(
@@ -372,10 +414,10 @@ public final class StorefrontServer: Sendable {
         connection: ConnectionContext,
         logger: Logger
     ) throws {
-        // Past the handshake, `StorefrontHTTP2Handler` closes an idle connection itself, with
-        // GOAWAY and close_notify; `IdleCloseHandler`, beneath TLS, would just drop the socket.
+        // `StorefrontHTTP2Handler` closes an idle connection itself, with GOAWAY and
+        // close_notify, when this reports the connection silent.
         let pipeline = channel.pipeline.syncOperations
-        pipeline.removeHandler(try pipeline.handler(type: IdleCloseHandler.self), promise: nil)
+        try pipeline.addHandler(IdleStateHandler(readTimeout: limits.idleTimeout), position: .first)
         try pipeline.addHandler(
             NIOHTTP2Handler(
                 mode: .server,

@@ -6,9 +6,10 @@ import Synchronization
 ///
 /// It holds the platform certificate (for `<platform domain>` and `*.<platform domain>`) and
 /// one certificate per tenant custom domain. Custom-domain certificates can be installed,
-/// replaced and removed while the server runs: the TLS configuration from
-/// ``makeServerConfiguration()`` asks the store on every handshake, so the next handshake
-/// sees the change and connections already open keep theirs.
+/// replaced and removed while the server runs: the storefront listener asks
+/// ``serverContext(forServerName:)`` on every connection, and the TLS configuration from
+/// ``makeServerConfiguration()`` asks the store on every handshake, so the next handshake sees
+/// the change and connections already open keep theirs.
 ///
 /// Selection (see ``selectCertificate(forServerName:)``): the exact custom domain (or the apex
 /// of a `www.` name) ▸ the platform wildcard for one label under the platform domain ▸ the default, which is the
@@ -32,6 +33,16 @@ public final class CertificateStore: Sendable {
         var platform: CertificateBundle
         var customDomains: [String: CertificateBundle]
         var issued: [String: CertificateBundle]
+        /// The TLS contexts made for the bundles above, under ``ContextKey``; a bundle's
+        /// context goes when the bundle does.
+        var contexts: [ContextKey: NIOSSLContext] = [:]
+    }
+
+    /// Which bundle of ``State`` a context was made for.
+    private enum ContextKey: Hashable {
+        case platform
+        case customDomain(String)
+        case issued(String)
     }
 
     /// Bounds the per-host development certificates: SNI names are chosen by clients, so a
@@ -98,7 +109,10 @@ public final class CertificateStore: Sendable {
     ///   - domain: The custom domain; compared case-insensitively, without a trailing dot.
     public func setCertificate(_ bundle: CertificateBundle, forCustomDomain domain: String) {
         let domain = normalisedDomain(domain)
-        self.state.withLock { $0.customDomains[domain] = bundle }
+        self.state.withLock {
+            $0.customDomains[domain] = bundle
+            $0.contexts[.customDomain(domain)] = nil
+        }
     }
 
     /// Validates an uploaded PEM chain and key for `domain` and installs it.
@@ -119,12 +133,18 @@ public final class CertificateStore: Sendable {
     @discardableResult
     public func removeCertificate(forCustomDomain domain: String) -> Bool {
         let domain = normalisedDomain(domain)
-        return self.state.withLock { $0.customDomains.removeValue(forKey: domain) != nil }
+        return self.state.withLock {
+            $0.contexts[.customDomain(domain)] = nil
+            return $0.customDomains.removeValue(forKey: domain) != nil
+        }
     }
 
     /// Replaces the platform certificate, e.g. after renewal.
     public func replacePlatformCertificate(_ bundle: CertificateBundle) {
-        self.state.withLock { $0.platform = bundle }
+        self.state.withLock {
+            $0.platform = bundle
+            $0.contexts[.platform] = nil
+        }
     }
 
     /// Which certificate a handshake with this SNI server name gets.
@@ -136,34 +156,90 @@ public final class CertificateStore: Sendable {
 
     /// The chain and key a handshake with this SNI server name gets.
     public func certificate(forServerName serverName: String?) -> CertificateBundle {
-        let bundle = self.state.withLock { state -> CertificateBundle? in
+        self.served(forServerName: serverName).bundle
+    }
+
+    /// The TLS context for a connection whose ClientHello named `serverName`, and the
+    /// certificate it serves.
+    ///
+    /// One context per certificate, made on its first connection and kept while the certificate
+    /// is served, so a handshake starts with its certificate already loaded: choosing it in the
+    /// handshake instead (the callback of ``makeServerConfiguration()``) suspends the handshake
+    /// for a turn of the event loop and loads the chain and key into every connection.
+    ///
+    /// - Throws: `NIOSSLError` when BoringSSL refuses the certificate; the store checked it
+    ///   when it was installed, so this does not happen with bundles it accepted.
+    package func serverContext(
+        forServerName serverName: String?
+    ) throws -> (context: NIOSSLContext, certificate: CertificateBundle) {
+        let served = self.served(forServerName: serverName)
+        if let context = served.context {
+            return (context, served.bundle)
+        }
+        let context = try NIOSSLContext(configuration: Self.serverConfiguration(serving: served.bundle))
+        self.state.withLock { state in
+            // Kept only while the bundle it was made for is still the one served under its key.
+            guard let current = Self.bundle(under: served.key, in: state),
+                current.certificateChain.first === served.bundle.certificateChain.first
+            else { return }
+            state.contexts[served.key] = context
+        }
+        return (context, served.bundle)
+    }
+
+    /// The bundle for `serverName`, where the store keeps it, and its context if one was made.
+    private func served(
+        forServerName serverName: String?
+    ) -> (bundle: CertificateBundle, key: ContextKey, context: NIOSSLContext?) {
+        let found = self.state.withLock { state -> (CertificateBundle, ContextKey, NIOSSLContext?)? in
+            let key: ContextKey
             switch Self.select(serverName, in: state) {
             case .customDomain(let domain):
-                // `select` only answers with a domain present in this same snapshot.
-                return state.customDomains[domain] ?? state.platform
+                key = .customDomain(domain)
+            case .platformWildcard where self.developmentIssuer != nil:
+                guard let name = serverName.map(normalisedDomain), state.issued[name] != nil else { return nil }
+                key = .issued(name)
             case .platformWildcard:
-                guard self.developmentIssuer != nil else { return state.platform }
-                return serverName.flatMap { state.issued[normalisedDomain($0)] }
+                key = .platform
             case .default:
-                return state.platform
+                key = .platform
             }
+            // `select` only answers with a domain present in this same snapshot.
+            return Self.bundle(under: key, in: state).map { ($0, key, state.contexts[key]) }
         }
-        if let bundle { return bundle }
+        if let found { return found }
         return self.issueDevelopmentCertificate(for: serverName)
+    }
+
+    private static func bundle(under key: ContextKey, in state: State) -> CertificateBundle? {
+        switch key {
+        case .platform: state.platform
+        case .customDomain(let domain): state.customDomains[domain]
+        case .issued(let name): state.issued[name]
+        }
     }
 
     /// Signs outside the lock so other handshakes don't wait; two racing handshakes for a new
     /// name may both sign, and the last one is kept, which is harmless.
-    private func issueDevelopmentCertificate(for serverName: String?) -> CertificateBundle {
+    private func issueDevelopmentCertificate(
+        for serverName: String?
+    ) -> (bundle: CertificateBundle, key: ContextKey, context: NIOSSLContext?) {
         guard let developmentIssuer, let serverName, let issued = try? developmentIssuer.issue(for: serverName) else {
-            return self.state.withLock { $0.platform }
+            return self.state.withLock { ($0.platform, .platform, $0.contexts[.platform]) }
         }
         let name = normalisedDomain(serverName)
         self.state.withLock { state in
-            if state.issued.count >= Self.issuedLimit { state.issued.removeAll() }
+            if state.issued.count >= Self.issuedLimit {
+                state.issued.removeAll()
+                state.contexts = state.contexts.filter { key, _ in
+                    if case .issued = key { return false }
+                    return true
+                }
+            }
             state.issued[name] = issued
+            state.contexts[.issued(name)] = nil
         }
-        return issued
+        return (issued, .issued(name), nil)
     }
 
     /// A TLS configuration for the HTTPS listener that picks the certificate from this store per handshake.
@@ -173,14 +249,7 @@ public final class CertificateStore: Sendable {
     /// The configuration's own chain is the platform certificate at the time of the call, and
     /// the SNI callback overrides it on every handshake so later replacements take effect.
     public func makeServerConfiguration() -> TLSConfiguration {
-        let platform = self.state.withLock { $0.platform }
-        var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: platform.certificateChain.map { .certificate($0) },
-            privateKey: .privateKey(platform.privateKey)
-        )
-        configuration.minimumTLSVersion = .tlsv12
-        configuration.cipherSuiteValues = Self.modernCipherSuites
-        configuration.applicationProtocols = ["h2", "http/1.1"]
+        var configuration = Self.serverConfiguration(serving: self.state.withLock { $0.platform })
         configuration.sslContextCallback = { [self] values, promise in
             let bundle = self.certificate(forServerName: values.serverHostname)
             var override = NIOSSLContextConfigurationOverride()
@@ -188,6 +257,18 @@ public final class CertificateStore: Sendable {
             override.privateKey = .privateKey(bundle.privateKey)
             promise.succeed(override)
         }
+        return configuration
+    }
+
+    /// The HTTPS listener's TLS settings, serving `bundle`.
+    private static func serverConfiguration(serving bundle: CertificateBundle) -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: bundle.certificateChain.map { .certificate($0) },
+            privateKey: .privateKey(bundle.privateKey)
+        )
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.cipherSuiteValues = Self.modernCipherSuites
+        configuration.applicationProtocols = ["h2", "http/1.1"]
         return configuration
     }
 
