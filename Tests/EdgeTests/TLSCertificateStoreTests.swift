@@ -287,8 +287,9 @@ struct TLSHandshakeTests {
     }
 
     /// The storefront listener picks each connection's TLS context by the ClientHello's SNI
-    /// name, one context per certificate: an installed, replaced or removed certificate counts
-    /// from the next connection on.
+    /// name, one context per certificate, and one that lets the handshake choose for a
+    /// ClientHello without a name: an installed, replaced or removed certificate counts from
+    /// the next connection on.
     @Test func theStorefrontListenerServesEachConnectionTheCertificateOfItsName() async throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -339,6 +340,15 @@ struct TLSHandshakeTests {
         let afterRenewal = try await leaf("shop.example.com")
         store.removeCertificate(forCustomDomain: "shop.example.com")
         let afterRemoval = try await leaf("shop.example.com")
+        let nextPlatform = try tenantAuthority.issue(dnsNames: ["localhost", "*.localhost"])
+        store.replacePlatformCertificate(
+            try CertificateBundle.validated(
+                chainPEM: nextPlatform.chainPEM,
+                privateKeyPEM: nextPlatform.keyPEM,
+                for: "localhost"
+            )
+        )
+        let afterPlatformRenewal = try await (named: leaf("localhost"), unnamed: leaf(nil))
         await server.shutdown(gracePeriod: .seconds(1))
 
         #expect(served.custom == (try first.leafDER))
@@ -350,6 +360,8 @@ struct TLSHandshakeTests {
         #expect(served.none == platformLeaf)
         #expect(afterRenewal == (try renewed.leafDER))
         #expect(afterRemoval == platformLeaf)
+        #expect(afterPlatformRenewal.named == (try nextPlatform.leafDER))
+        #expect(afterPlatformRenewal.unnamed == (try nextPlatform.leafDER))
     }
 
     @Test func developmentIssuerPassesStrictHostnameVerification() async throws {

@@ -41,6 +41,8 @@ public final class CertificateStore: Sendable {
     /// Which bundle of ``State`` a context was made for.
     private enum ContextKey: Hashable {
         case platform
+        /// The platform certificate's context for ClientHellos without a readable name.
+        case unnamed
         case customDomain(String)
         case issued(String)
     }
@@ -144,6 +146,7 @@ public final class CertificateStore: Sendable {
         self.state.withLock {
             $0.platform = bundle
             $0.contexts[.platform] = nil
+            $0.contexts[.unnamed] = nil
         }
     }
 
@@ -162,21 +165,34 @@ public final class CertificateStore: Sendable {
     /// The TLS context for a connection whose ClientHello named `serverName`, and the
     /// certificate it serves.
     ///
-    /// One context per certificate, made on its first connection and kept while the certificate
-    /// is served, so a handshake starts with its certificate already loaded: choosing it in the
-    /// handshake instead (the callback of ``makeServerConfiguration()``) suspends the handshake
-    /// for a turn of the event loop and loads the chain and key into every connection.
+    /// For a name, one context per certificate, made on its first connection and kept while the
+    /// certificate is served, so a handshake starts with its certificate already loaded:
+    /// choosing it in the handshake instead (the callback of ``makeServerConfiguration()``)
+    /// suspends the handshake for a turn of the event loop and loads the chain and key into
+    /// every connection.
+    ///
+    /// Without a name, which is also what NIO's ClientHello parser reports when it cannot read
+    /// one (a ClientHello split over several TLS records, say), the context of
+    /// ``makeServerConfiguration()``: BoringSSL, which reads any ClientHello, chooses during the
+    /// handshake, and nothing is loaded when it chooses the platform certificate.
     ///
     /// - Throws: `NIOSSLError` when BoringSSL refuses the certificate; the store checked it
     ///   when it was installed, so this does not happen with bundles it accepted.
     package func serverContext(
         forServerName serverName: String?
     ) throws -> (context: NIOSSLContext, certificate: CertificateBundle) {
-        let served = self.served(forServerName: serverName)
+        let served =
+            serverName == nil
+            ? self.state.withLock { ($0.platform, ContextKey.unnamed, $0.contexts[.unnamed]) }
+            : self.served(forServerName: serverName)
         if let context = served.context {
             return (context, served.bundle)
         }
-        let context = try NIOSSLContext(configuration: Self.serverConfiguration(serving: served.bundle))
+        let configuration =
+            served.key == .unnamed
+            ? self.handshakeChoosingConfiguration(serving: served.bundle)
+            : Self.serverConfiguration(serving: served.bundle)
+        let context = try NIOSSLContext(configuration: configuration)
         self.state.withLock { state in
             // Kept only while the bundle it was made for is still the one served under its key.
             guard let current = Self.bundle(under: served.key, in: state),
@@ -213,7 +229,7 @@ public final class CertificateStore: Sendable {
 
     private static func bundle(under key: ContextKey, in state: State) -> CertificateBundle? {
         switch key {
-        case .platform: state.platform
+        case .platform, .unnamed: state.platform
         case .customDomain(let domain): state.customDomains[domain]
         case .issued(let name): state.issued[name]
         }
@@ -246,15 +262,24 @@ public final class CertificateStore: Sendable {
     ///
     /// TLS 1.2 and 1.3 only; for TLS 1.2 only ECDHE key exchange with AEAD ciphers (forward
     /// secrecy, no CBC), TLS 1.3 suites are all AEAD already. ALPN offers `h2`, then `http/1.1`.
-    /// The configuration's own chain is the platform certificate at the time of the call, and
-    /// the SNI callback overrides it on every handshake so later replacements take effect.
+    /// The configuration's own chain is the platform certificate at the time of the call; the
+    /// SNI callback loads another into every handshake that chooses another, so later
+    /// replacements take effect.
     public func makeServerConfiguration() -> TLSConfiguration {
-        var configuration = Self.serverConfiguration(serving: self.state.withLock { $0.platform })
+        self.handshakeChoosingConfiguration(serving: self.state.withLock { $0.platform })
+    }
+
+    /// `bundle`'s settings, with a callback that chooses the certificate for the name each
+    /// handshake carries and loads it into the connection unless it is `bundle`.
+    private func handshakeChoosingConfiguration(serving bundle: CertificateBundle) -> TLSConfiguration {
+        var configuration = Self.serverConfiguration(serving: bundle)
         configuration.sslContextCallback = { [self] values, promise in
-            let bundle = self.certificate(forServerName: values.serverHostname)
+            let chosen = self.certificate(forServerName: values.serverHostname)
             var override = NIOSSLContextConfigurationOverride()
-            override.certificateChain = bundle.certificateChain.map { .certificate($0) }
-            override.privateKey = .privateKey(bundle.privateKey)
+            if chosen.certificateChain.first !== bundle.certificateChain.first {
+                override.certificateChain = chosen.certificateChain.map { .certificate($0) }
+                override.privateKey = .privateKey(chosen.privateKey)
+            }
             promise.succeed(override)
         }
         return configuration
