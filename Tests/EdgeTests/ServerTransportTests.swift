@@ -106,7 +106,8 @@ private struct ServerFixture {
 
     static func start(
         limits: StorefrontServer.Limits = .init(),
-        responder: EchoResponder = EchoResponder()
+        responder: EchoResponder = EchoResponder(),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> ServerFixture {
         let directory = temporaryDirectory()
         let outcome = try DevelopmentCertificates.ensure(in: directory, domain: "localhost")
@@ -115,7 +116,7 @@ private struct ServerFixture {
             configuration: .init(host: "127.0.0.1", port: 0, redirectListener: ("127.0.0.1", 0), limits: limits),
             certificates: store,
             responder: responder,
-            group: MultiThreadedEventLoopGroup.singleton
+            group: group
         )
         return ServerFixture(server: server, caPath: outcome.caCertificatePath, directory: directory)
     }
@@ -615,6 +616,21 @@ struct ServerTransportTests {
         #expect(held.first?.head.status == .ok)
         #expect(served.hasPrefix("HTTP/1.1 200 "))
         #expect(order == ["start /slow/hold", "end /slow/hold", "start /slow/capped", "end /slow/capped"])
+    }
+
+    /// Every event loop has a listener on the HTTPS port, and the kernel spreads connections
+    /// over them: with one of four listeners broken, about a quarter of these would fail.
+    @Test(.timeLimit(.minutes(1))) func everyEventLoopsListenerServesConnections() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 4)
+        let fixture = try await ServerFixture.start(group: group)
+        var answers: [String] = []
+        for index in 0..<32 {
+            let request = "GET /conn/\(index) HTTP/1.1\r\nHost: acme.localhost\r\nConnection: close\r\n\r\n"
+            answers.append(try await fixture.raw(request))
+        }
+        await fixture.stop()
+        try await group.shutdownGracefully()
+        #expect(answers.filter { $0.hasPrefix("HTTP/1.1 200 ") }.count == 32)
     }
 
     @Test func plainHTTPRedirectsToHTTPS() async throws {

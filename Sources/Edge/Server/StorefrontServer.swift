@@ -7,11 +7,17 @@ public import NIOSSL
 import NIOTLS
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The data plane: HTTPS for every tenant's store, plus the plain-HTTP listener that redirects to it.
 ///
 /// Plain SwiftNIO channel handlers rather than a framework, because a cached page must be
 /// answered on the event loop with no task hop (see `anchors/perf/RESULTS.md`).
-/// Each HTTPS connection runs `NIOSSLServerHandler` (its certificate's context chosen by the
+/// The HTTPS port has one listener per event loop (`SO_REUSEPORT`), so a connection is accepted
+/// on the loop that serves it; that option also lets another process of the same user bind the
+/// port. Each HTTPS connection runs `NIOSSLServerHandler` (its certificate's context chosen by the
 /// ClientHello's SNI name) and ``TLSRecordCoalescer``, which merges the small writes of one
 /// flush into record-sized buffers: the one copy of a cached page on its way out, made because
 /// one TLS record per write cost more (measured: HTTP/2 +45 %, HTTP/1.1 +25 % req/s). Then
@@ -181,7 +187,7 @@ public final class StorefrontServer: Sendable {
             accessLog: configuration.accessLog
         )
 
-        let https = try await Self.bootstrap(group: group, tracker: tracker, limits: limits) { channel in
+        let configureConnection: @Sendable (any Channel) throws -> Void = { channel in
             try Self.configureHTTPS(
                 channel,
                 tls: tls,
@@ -192,11 +198,33 @@ public final class StorefrontServer: Sendable {
                 logger: logger
             )
         }
-        .bind(host: configuration.host, port: configuration.port).get()
-        tracker.addListener(https)
-        let httpsPort = https.localAddress?.port ?? configuration.port
-
-        var listeners: [any Channel] = [https]
+        // One listener per event loop, all on one port: each loop accepts the connections it
+        // serves. A single listener hands every other connection to the other loop and back,
+        // three cross-thread hops before its handshake can start.
+        var listeners: [any Channel] = []
+        do {
+            var port = configuration.port
+            for loop in group.makeIterator() {
+                let listener = try await Self.bootstrap(
+                    group: loop,
+                    tracker: tracker,
+                    limits: limits,
+                    configure: configureConnection
+                )
+                .serverChannelOption(Self.reusePort, value: 1)
+                .bind(host: configuration.host, port: port).get()
+                tracker.addListener(listener)
+                listeners.append(listener)
+                port = listener.localAddress?.port ?? port
+            }
+        } catch {
+            for listener in listeners {
+                try? await listener.close()
+            }
+            throw error
+        }
+        let httpsListeners = listeners
+        let httpsPort = listeners.first?.localAddress?.port ?? configuration.port
         var redirectPort: Int?
         if let redirect = configuration.redirectListener {
             do {
@@ -216,7 +244,9 @@ public final class StorefrontServer: Sendable {
                 listeners.append(http)
                 redirectPort = http.localAddress?.port
             } catch {
-                try? await https.close()
+                for listener in httpsListeners {
+                    try? await listener.close()
+                }
                 throw error
             }
         }
@@ -265,6 +295,10 @@ public final class StorefrontServer: Sendable {
         await tracker.waitUntilAllClosed()
         self.logger.info("storefront server stopped")
     }
+
+    /// `SO_REUSEPORT`, which lets every event loop's listener bind the HTTPS port; NIO names no
+    /// such option itself.
+    private static let reusePort = ChannelOptions.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT))
 
     private static func bootstrap(
         group: any EventLoopGroup,
