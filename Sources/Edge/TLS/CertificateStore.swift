@@ -215,9 +215,7 @@ public final class CertificateStore: Sendable {
             case .platformWildcard where self.developmentIssuer != nil:
                 guard let name = serverName.map(normalisedDomain), state.issued[name] != nil else { return nil }
                 key = .issued(name)
-            case .platformWildcard:
-                key = .platform
-            case .default:
+            case .platformWildcard, .default:
                 key = .platform
             }
             // `select` only answers with a domain present in this same snapshot.
