@@ -8,16 +8,6 @@ import Testing
 
 /// Which errors make the HTTP/1.1 handler close its connection.
 @Suite struct StorefrontRequestHandlerTests {
-    private struct NotFoundResponder: StorefrontResponder {
-        func immediateResponse(to request: StorefrontRequest) -> StorefrontResponse? {
-            StorefrontResponse(status: 404, headers: [], body: ByteBuffer())
-        }
-
-        func respond(to request: StorefrontRequest) async -> StorefrontResponse {
-            StorefrontResponse(status: 404, headers: [], body: ByteBuffer())
-        }
-    }
-
     /// Counts the close requests that pass it on their way to the socket, where NIOSSLHandler sits in a server.
     private final class CloseRecorder: ChannelOutboundHandler {
         typealias OutboundIn = ByteBuffer

@@ -13,11 +13,7 @@ struct CertificateSelectionTests {
         let platform = try authority.issue(dnsNames: ["localhost", "*.localhost"])
         let store = CertificateStore(
             platformDomain: "localhost",
-            platformCertificate: try CertificateBundle.validated(
-                chainPEM: platform.chainPEM,
-                privateKeyPEM: platform.keyPEM,
-                for: "localhost"
-            )
+            platformCertificate: try platform.bundle(for: "localhost")
         )
         return (store, authority)
     }
@@ -25,18 +21,10 @@ struct CertificateSelectionTests {
     @Test func selectionTable() throws {
         let (store, authority) = try self.makeStore()
         let custom = try authority.issue(dnsNames: ["shop.example.com"])
-        try store.installCertificate(
-            chainPEM: custom.chainPEM,
-            privateKeyPEM: custom.keyPEM,
-            forCustomDomain: "shop.example.com"
-        )
+        try store.install(custom, forCustomDomain: "shop.example.com")
         // A tenant may own a custom domain under the platform domain; its own certificate wins.
         let nested = try authority.issue(dnsNames: ["vip.localhost"])
-        try store.installCertificate(
-            chainPEM: nested.chainPEM,
-            privateKeyPEM: nested.keyPEM,
-            forCustomDomain: "vip.localhost"
-        )
+        try store.install(nested, forCustomDomain: "vip.localhost")
 
         let table: [(String?, CertificateStore.Selection)] = [
             ("shop.example.com", .customDomain("shop.example.com")),
@@ -63,21 +51,13 @@ struct CertificateSelectionTests {
         let (store, authority) = try self.makeStore()
         let first = try authority.issue(dnsNames: ["shop.example.com"])
         let second = try authority.issue(dnsNames: ["shop.example.com"])
-        try store.installCertificate(
-            chainPEM: first.chainPEM,
-            privateKeyPEM: first.keyPEM,
-            forCustomDomain: "shop.example.com"
-        )
+        try store.install(first, forCustomDomain: "shop.example.com")
         #expect(
             try store.certificate(forServerName: "shop.example.com").certificateChain[0].toDERBytes()
                 == first.leafDER
         )
 
-        try store.installCertificate(
-            chainPEM: second.chainPEM,
-            privateKeyPEM: second.keyPEM,
-            forCustomDomain: "shop.example.com"
-        )
+        try store.install(second, forCustomDomain: "shop.example.com")
         #expect(
             try store.certificate(forServerName: "shop.example.com").certificateChain[0].toDERBytes()
                 == second.leafDER
@@ -85,11 +65,7 @@ struct CertificateSelectionTests {
 
         let uncovered = try authority.issue(dnsNames: ["other.example.com"])
         #expect(throws: CertificateValidationError.self) {
-            try store.installCertificate(
-                chainPEM: uncovered.chainPEM,
-                privateKeyPEM: uncovered.keyPEM,
-                forCustomDomain: "shop.example.com"
-            )
+            try store.install(uncovered, forCustomDomain: "shop.example.com")
         }
         #expect(
             try store.certificate(forServerName: "shop.example.com").certificateChain[0].toDERBytes()
@@ -230,16 +206,6 @@ struct LoopbackTLSServer {
 
 @Suite("TLS handshake picks the certificate by SNI")
 struct TLSHandshakeTests {
-    private struct NotFoundResponder: StorefrontResponder {
-        func immediateResponse(to request: StorefrontRequest) -> StorefrontResponse? {
-            StorefrontResponse(status: 404, headers: [], body: ByteBuffer())
-        }
-
-        func respond(to request: StorefrontRequest) async -> StorefrontResponse {
-            StorefrontResponse(status: 404, headers: [], body: ByteBuffer())
-        }
-    }
-
     @Test func realHandshakeOnLoopback() async throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -254,11 +220,7 @@ struct TLSHandshakeTests {
         )
         let tenantAuthority = try TestAuthority(name: "Tenant CA")
         let custom = try tenantAuthority.issue(dnsNames: ["shop.example.com"])
-        try store.installCertificate(
-            chainPEM: custom.chainPEM,
-            privateKeyPEM: custom.keyPEM,
-            forCustomDomain: "shop.example.com"
-        )
+        try store.install(custom, forCustomDomain: "shop.example.com")
 
         var client = TLSConfiguration.makeClientConfiguration()
         client.trustRoots = .certificates([
@@ -298,11 +260,7 @@ struct TLSHandshakeTests {
         let tenantAuthority = try TestAuthority(name: "Tenant CA")
         let first = try tenantAuthority.issue(dnsNames: ["shop.example.com"])
         let renewed = try tenantAuthority.issue(dnsNames: ["shop.example.com"])
-        try store.installCertificate(
-            chainPEM: first.chainPEM,
-            privateKeyPEM: first.keyPEM,
-            forCustomDomain: "shop.example.com"
-        )
+        try store.install(first, forCustomDomain: "shop.example.com")
         var client = TLSConfiguration.makeClientConfiguration()
         client.certificateVerification = .none
         client.applicationProtocols = ["h2", "http/1.1"]
@@ -332,21 +290,13 @@ struct TLSHandshakeTests {
             platform: leaf("localhost"),
             none: leaf(nil)
         )
-        try store.installCertificate(
-            chainPEM: renewed.chainPEM,
-            privateKeyPEM: renewed.keyPEM,
-            forCustomDomain: "shop.example.com"
-        )
+        try store.install(renewed, forCustomDomain: "shop.example.com")
         let afterRenewal = try await leaf("shop.example.com")
         store.removeCertificate(forCustomDomain: "shop.example.com")
         let afterRemoval = try await leaf("shop.example.com")
         let nextPlatform = try tenantAuthority.issue(dnsNames: ["localhost", "*.localhost"])
         store.replacePlatformCertificate(
-            try CertificateBundle.validated(
-                chainPEM: nextPlatform.chainPEM,
-                privateKeyPEM: nextPlatform.keyPEM,
-                for: "localhost"
-            )
+            try nextPlatform.bundle(for: "localhost")
         )
         let afterPlatformRenewal = try await (named: leaf("localhost"), unnamed: leaf(nil))
         await server.shutdown(gracePeriod: .seconds(1))

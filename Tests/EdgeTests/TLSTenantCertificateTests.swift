@@ -68,11 +68,7 @@ struct TenantCertificateTests {
         let platform = try authority.issue(dnsNames: ["localhost", "*.localhost"])
         let certificates = Edge.CertificateStore(
             platformDomain: "localhost",
-            platformCertificate: try CertificateBundle.validated(
-                chainPEM: platform.chainPEM,
-                privateKeyPEM: platform.keyPEM,
-                for: "localhost"
-            )
+            platformCertificate: try platform.bundle(for: "localhost")
         )
         return try await body(
             Fixture(

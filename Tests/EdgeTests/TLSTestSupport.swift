@@ -73,6 +73,18 @@ struct IssuedCertificate {
     var leafDER: [UInt8] {
         get throws { try self.leaf.derBytes }
     }
+
+    /// The chain and key as the store serves them, validated for `domain`.
+    func bundle(for domain: String) throws -> CertificateBundle {
+        try CertificateBundle.validated(chainPEM: self.chainPEM, privateKeyPEM: self.keyPEM, for: domain)
+    }
+}
+
+extension Edge.CertificateStore {
+    /// Installs `issued` for a custom domain, as an upload does.
+    func install(_ issued: IssuedCertificate, forCustomDomain domain: String) throws {
+        try self.installCertificate(chainPEM: issued.chainPEM, privateKeyPEM: issued.keyPEM, forCustomDomain: domain)
+    }
 }
 
 func temporaryDirectory() -> String {
