@@ -128,7 +128,7 @@ public final class CachedPage: Sendable {
         init(body: consuming ByteBuffer, encoding: ContentEncoding, etag: String, fields: PreparedFields) {
             var serialized = ByteBufferAllocator().buffer(capacity: fields.http1.readableBytes + 64 + etag.utf8.count)
             serialized.writeImmutableBuffer(fields.http1)
-            Self.forEachOwnField(etag: etag, encoding: encoding, http2: false) { name, value, _ in
+            Self.forEachOwnField(etag: etag, encoding: encoding) { name, value in
                 serialized.writeHTTP1Field(name: name, value: value)
             }
             var storage = consume body
@@ -149,25 +149,32 @@ public final class CachedPage: Sendable {
             self.pageFields = fields
         }
 
-        /// Calls `field` with each header field of the representation, as
-        /// ``http1Fields`` holds them, and whether it recurs on other pages' responses.
-        func forEachField(http2: Bool, _ field: (_ name: String, _ value: String, _ recurring: Bool) -> Void) {
-            for (name, value) in http2 ? self.pageFields.http2 : self.pageFields.fields {
-                field(name, value, true)
+        /// Calls `field` with each header field of the representation, as ``http1Fields`` holds them.
+        func forEachField(_ field: (_ name: String, _ value: String) -> Void) {
+            for (name, value) in self.pageFields.fields {
+                field(name, value)
             }
-            Self.forEachOwnField(etag: self.etag, encoding: self.encoding, http2: http2, field)
+            Self.forEachOwnField(etag: self.etag, encoding: self.encoding, field)
+        }
+
+        /// Writes the representation's fields as HPACK literals, for an HTTP/2 header block.
+        func writeHTTP2Fields(into block: inout ByteBuffer) {
+            block.writeImmutableBuffer(self.pageFields.http2Block)
+            block.writeHPACKField(nameIndex: HPACKStaticTable.etag, value: self.etag)
+            if self.encoding == .gzip {
+                block.writeHPACKField(nameIndex: HPACKStaticTable.contentEncoding, value: "gzip")
+            }
         }
 
         /// The fields a representation adds to its page's: `ETag` and, for gzip, `Content-Encoding`.
         private static func forEachOwnField(
             etag: String,
             encoding: ContentEncoding,
-            http2: Bool,
-            _ field: (_ name: String, _ value: String, _ recurring: Bool) -> Void
+            _ field: (_ name: String, _ value: String) -> Void
         ) {
-            field(http2 ? "etag" : "ETag", etag, false)
+            field("ETag", etag)
             if encoding == .gzip {
-                field(http2 ? "content-encoding" : "Content-Encoding", "gzip", true)
+                field("Content-Encoding", "gzip")
             }
         }
     }

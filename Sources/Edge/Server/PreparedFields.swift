@@ -13,22 +13,22 @@ final class PreparedFields: Sendable {
     let fields: [(name: String, value: String)]
     /// `name: value\r\n` for each of ``fields``.
     let http1: ByteBuffer
-    /// ``fields`` with their names lowercased, as HTTP/2 requires (RFC 9113 §8.2).
-    let http2: [(name: String, value: String)]
+    /// ``fields`` as HPACK literals, their names lowercased as HTTP/2 requires (RFC 9113 §8.2).
+    let http2Block: ByteBuffer
 
     private init(_ fields: [(name: String, value: String)]) {
         var kept: [(name: String, value: String)] = []
         var http1 = ByteBuffer()
-        var http2: [(name: String, value: String)] = []
+        var http2Block = ByteBuffer()
         for (name, value) in fields
         where HeaderFieldName.role(of: name) == .endToEnd && HeaderFieldName.isWellFormed(name: name, value: value) {
             kept.append((name, value))
             http1.writeHTTP1Field(name: name, value: value)
-            http2.append((HeaderFieldName.lowercased(name), value))
+            http2Block.writeHPACKField(name: HeaderFieldName.lowercased(name), value: value)
         }
         self.fields = kept
         self.http1 = http1
-        self.http2 = http2
+        self.http2Block = http2Block
     }
 
     /// The prepared form of `fields`, shared with every earlier caller that passed equal fields.

@@ -70,50 +70,37 @@ extension StorefrontResponse {
         StorefrontResponse(status: status, headers: [], body: ByteBuffer())
     }
 
-    /// Calls `field` with every header field of the response, in order: the cached
-    /// representation's, the responder's, then `date`, `content-length` and
-    /// `strict-transport-security`, which the transport owns and which replace any the
-    /// responder set.
+    /// Writes the response's HTTP/2 header block: `:status`, the cached representation's
+    /// fields, the responder's, then `date`, `content-length` and `strict-transport-security`,
+    /// which the transport owns and which replace any the responder set.
     ///
-    /// A responder's field whose name is not a token or whose value has CR, LF or NUL could
-    /// split an HTTP/1.1 response, and makes an HTTP/2 block malformed: it goes to `leftOut`
-    /// instead. A representation's fields were checked when its page was cached.
-    ///
-    /// - Parameters:
-    ///   - date: The `date` value, from the caller's ``HTTPDate``.
-    ///   - http2: Whether the fields go into an HTTP/2 header block, which takes lowercase names
-    ///     only and no connection-specific fields (RFC 9113 §8.2). Responders write names as
-    ///     they like and may set `Connection`, so those are lowercased and dropped here.
-    ///   - field: Receives each name and value, and whether the same field goes out on many
-    ///     responses (a page's shared fields, HSTS) rather than varying per response (the
-    ///     responder's own, `etag`, `content-length`, and `date`, which changes every
-    ///     second): HPACK indexes only the former, since indexing the others fills its table
-    ///     with entries never used again. NIOHPACK looks a field up by scanning the table from
-    ///     its newest entry, so each stale entry lengthens every later lookup of the fields
-    ///     added before it, which are the recurring ones.
-    ///   - leftOut: Receives the name of each field left out.
-    func forEachHeaderField(
-        date: String,
-        http2: Bool,
-        leftOut: (_ name: String) -> Void,
-        _ field: (_ name: String, _ value: String, _ recurring: Bool) -> Void
-    ) {
-        self.representation?.forEachField(http2: http2, field)
-        self.forEachResponderField(http2: http2, leftOut: leftOut, field)
-        field("date", date, false)
-        field("content-length", String(self.body.readableBytes), false)
-        field("strict-transport-security", Self.strictTransportSecurity, true)
+    /// A representation's fields were checked when its page was cached; the responder's are
+    /// checked here (``forEachResponderField(http2:leftOut:_:)``).
+    func writeHTTP2HeaderBlock(into block: inout ByteBuffer, date: String, leftOut: (_ name: String) -> Void) {
+        block.writeHPACKStatus(self.status)
+        self.representation?.writeHTTP2Fields(into: &block)
+        self.forEachResponderField(http2: true, leftOut: leftOut) { name, value in
+            block.writeHPACKField(name: name, value: value)
+        }
+        block.writeHPACKField(nameIndex: HPACKStaticTable.date, value: date)
+        block.writeHPACKField(nameIndex: HPACKStaticTable.contentLength, value: String(self.body.readableBytes))
+        block.writeHPACKField(nameIndex: HPACKStaticTable.strictTransportSecurity, value: Self.strictTransportSecurity)
     }
 
     /// The `strict-transport-security` value of every response: a year of HTTPS only.
     static let strictTransportSecurity = "max-age=31536000"
 
-    /// ``forEachHeaderField(date:http2:leftOut:_:)``'s fields of the responder's own
-    /// ``headers`` alone, for a transport that writes the others in serialized form.
+    /// Calls `field` with each of the responder's own ``headers`` that a transport writes: not
+    /// the transport's own fields, and on HTTP/2 (`http2`) no connection-specific field and
+    /// every name lowercased (RFC 9113 §8.2). A responder writes names as it likes and may set
+    /// `Connection`.
+    ///
+    /// A field whose name is not a token or whose value has CR, LF or NUL could split an
+    /// HTTP/1.1 response, and makes an HTTP/2 block malformed: it goes to `leftOut` instead.
     func forEachResponderField(
         http2: Bool,
         leftOut: (_ name: String) -> Void,
-        _ field: (_ name: String, _ value: String, _ recurring: Bool) -> Void
+        _ field: (_ name: String, _ value: String) -> Void
     ) {
         for (name, value) in self.headers {
             switch HeaderFieldName.role(of: name) {
@@ -126,7 +113,7 @@ extension StorefrontResponse {
                     leftOut(name)
                     continue
                 }
-                field(http2 ? HeaderFieldName.lowercased(name) : name, value, false)
+                field(http2 ? HeaderFieldName.lowercased(name) : name, value)
             }
         }
     }

@@ -338,7 +338,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         if let representation = response.representation {
             buffer.writeImmutableBuffer(representation.http1Fields)
         }
-        response.forEachResponderField(http2: false, leftOut: self.logger.responseFieldLeftOut) { name, value, _ in
+        response.forEachResponderField(http2: false, leftOut: self.logger.responseFieldLeftOut) { name, value in
             if !keepAlive, HeaderFieldName.equal(name, "connection") { return }
             buffer.writeHTTP1Field(name: name, value: value)
         }

@@ -1,7 +1,6 @@
 public import Logging
 public import NIOCore
 import NIOHTTP1
-import NIOHTTP2
 import NIOPosix
 public import NIOSSL
 import NIOTLS
@@ -21,9 +20,9 @@ import Glibc
 /// ClientHello's SNI name) and ``TLSRecordCoalescer``, which merges the small writes of one
 /// flush into record-sized buffers: the one copy of a cached page on its way out, made because
 /// one TLS record per write cost more (measured: HTTP/2 +45 %, HTTP/1.1 +25 % req/s). Then
-/// ALPN picks HTTP/2 (`NIOHTTP2Handler` and one
-/// ``StorefrontHTTP2Handler`` for all of the connection's streams, speaking frames) or HTTP/1.1
-/// (NIOHTTP1's request decoder and ``StorefrontRequestHandler``, which writes responses itself). ``Limits`` bound what one client can hold.
+/// ALPN picks HTTP/2 (``StorefrontHTTP2Handler``, which speaks the protocol itself for all
+/// of the connection's streams) or HTTP/1.1 (NIOHTTP1's request decoder and
+/// ``StorefrontRequestHandler``, which writes responses itself). ``Limits`` bound what one client can hold.
 ///
 /// Start with ``start(configuration:tlsConfiguration:responder:group:logger:)``; stop with
 /// ``shutdown(gracePeriod:)``, which stops accepting, lets requests in flight finish up to the
@@ -452,19 +451,6 @@ public final class StorefrontServer: Sendable {
         // close_notify, when this reports the connection silent.
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(IdleStateHandler(readTimeout: limits.idleTimeout), position: .first)
-        try pipeline.addHandler(
-            NIOHTTP2Handler(
-                mode: .server,
-                initialSettings: [
-                    HTTP2Setting(parameter: .maxConcurrentStreams, value: limits.http2MaxConcurrentStreams),
-                    HTTP2Setting(parameter: .maxHeaderListSize, value: limits.http2MaxHeaderListSize),
-                ],
-                // Requests are checked by `HTTP2RequestHead` and `StorefrontHTTP2Handler`,
-                // responses as they are prepared; their `content-length` is their body's.
-                headerBlockValidation: .disabled,
-                contentLengthValidation: .disabled
-            )
-        )
         try pipeline.addHandler(
             StorefrontHTTP2Handler(responder: responder, limits: limits, connection: connection, logger: logger)
         )

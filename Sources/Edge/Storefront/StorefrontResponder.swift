@@ -66,7 +66,7 @@ public struct StorefrontResponse: Sendable {
     public func header(_ name: String) -> String? {
         let lowercased = name.lowercased()
         var found: String?
-        self.representation?.forEachField(http2: false) { fieldName, value, _ in
+        self.representation?.forEachField { fieldName, value in
             if found == nil, HeaderFieldName.equal(fieldName, lowercased) { found = value }
         }
         return found ?? self.headers.first { HeaderFieldName.equal($0.name, lowercased) }?.value
