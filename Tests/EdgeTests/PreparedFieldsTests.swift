@@ -59,7 +59,8 @@ import Testing
         #expect(
             decoded.map { "\($0.name): \($0.value)" } == [
                 ":status: 200", "content-type: text/html", "vary: Accept-Encoding", "etag: \(page.etag)",
-                "date: Fri, 27 Nov 2026 22:00:00 GMT", "content-length: 9", "strict-transport-security: max-age=31536000",
+                "date: Fri, 27 Nov 2026 22:00:00 GMT", "content-length: 9",
+                "strict-transport-security: max-age=31536000",
             ]
         )
         #expect(response.header("content-type") == "text/html")

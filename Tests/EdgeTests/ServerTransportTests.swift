@@ -14,7 +14,7 @@ import Testing
 ///
 /// `/hop` answers with header names in mixed case and with fields the transport owns or HTTP/2
 /// forbids, as a careless responder might; `/sized?N` with a body of N bytes.
-private struct EchoResponder: StorefrontResponder {
+struct EchoResponder: StorefrontResponder {
     /// Told `start <path>` as each request reaches the slow path and `end <path>` once its
     /// answer is ready, in the order the server saw them.
     var events: AsyncStream<String>.Continuation?
@@ -99,7 +99,7 @@ private struct HTTP2Response {
 }
 
 /// A real server on a loopback port with real TLS, and clients that talk to it.
-private struct ServerFixture {
+struct ServerFixture {
     let server: StorefrontServer
     let caPath: String
     let directory: String
@@ -126,7 +126,7 @@ private struct ServerFixture {
         try? FileManager.default.removeItem(atPath: self.directory)
     }
 
-    private func tlsContext(alpn: [String]) throws -> NIOSSLContext {
+    func tlsContext(alpn: [String]) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(self.caPath))
         configuration.applicationProtocols = alpn
@@ -134,7 +134,8 @@ private struct ServerFixture {
     }
 
     /// Sends `requests` on one HTTP/1.1 TLS connection without waiting, and collects `count` responses.
-    func http1(_ requests: [(HTTPRequestHead, String?)], count: Int? = nil) async throws -> [ClientResponse] {
+    fileprivate func http1(_ requests: [(HTTPRequestHead, String?)], count: Int? = nil) async throws -> [ClientResponse]
+    {
         let tls = try self.tlsContext(alpn: ["http/1.1"])
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: self.server.port) { channel in
@@ -184,7 +185,7 @@ private struct ServerFixture {
     /// sent; the client's `NIOHTTP2Handler` validates it (lowercase names, no connection-specific
     /// fields, `content-length` matching the DATA) unless `validating` is off, which lets it send
     /// malformed header blocks.
-    func http2(_ requests: [HTTP2Request], validating: Bool = true) async throws -> [HTTP2Response] {
+    fileprivate func http2(_ requests: [HTTP2Request], validating: Bool = true) async throws -> [HTTP2Response] {
         try await self.withHTTP2Connection(validating: validating) { multiplexer in
             try await withThrowingTaskGroup(of: (Int, HTTP2Response).self) { group in
                 for (index, request) in requests.enumerated() {
@@ -243,7 +244,7 @@ private struct ServerFixture {
     }
 
     /// Sends `request` on a new HTTP/2 connection, then stays silent until the server closes it.
-    func http2UntilTheServerCloses(_ request: HTTP2Request) async throws -> (HTTP2Response, HTTP2Closing) {
+    fileprivate func http2UntilTheServerCloses(_ request: HTTP2Request) async throws -> (HTTP2Response, HTTP2Closing) {
         let recorder = HTTP2ClosingRecorder()
         let (connection, multiplexer) = try await self.openHTTP2Connection(recorder: recorder)
         let response = try await Self.send(request, on: multiplexer)
@@ -252,7 +253,10 @@ private struct ServerFixture {
     }
 
     /// Sends `request` on a new stream and reads until the stream closes.
-    static func send(_ request: HTTP2Request, on multiplexer: HTTP2Multiplexer) async throws -> HTTP2Response {
+    fileprivate static func send(
+        _ request: HTTP2Request,
+        on multiplexer: HTTP2Multiplexer
+    ) async throws -> HTTP2Response {
         let stream = try await multiplexer.openStream { stream in
             stream.eventLoop.makeCompletedFuture {
                 try NIOAsyncChannel<HTTP2Frame.FramePayload, HTTP2Frame.FramePayload>(

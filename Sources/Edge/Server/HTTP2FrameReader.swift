@@ -93,7 +93,10 @@ struct HTTP2FrameReader {
         guard buffer.readableBytes >= 9 + length else { return nil }
         buffer.moveReaderIndex(forwardBy: 9)
         let payload = buffer.readSlice(length: length)!
-        return HTTP2InboundFrame(stream: stream, payload: try Self.parse(type: type, flags: flags, stream: stream, payload))
+        return HTTP2InboundFrame(
+            stream: stream,
+            payload: try Self.parse(type: type, flags: flags, stream: stream, payload)
+        )
     }
 
     private static func parse(

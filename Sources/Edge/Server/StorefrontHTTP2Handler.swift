@@ -196,7 +196,12 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
             partial.fragments.writeBuffer(&fragment)
             if endHeaders {
                 self.partialBlock = nil
-                try self.receiveHeaderBlock(partial.fragments, stream: id, endStream: partial.endStream, context: context)
+                try self.receiveHeaderBlock(
+                    partial.fragments,
+                    stream: id,
+                    endStream: partial.endStream,
+                    context: context
+                )
             } else {
                 self.partialBlock = partial
             }
@@ -217,13 +222,21 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
         case .continuation:
             throw HTTP2ConnectionError(.protocolError, "CONTINUATION without HEADERS")
         case .data(let data, let flowControlled, let endStream):
-            try self.receiveData(data, flowControlled: flowControlled, endStream: endStream, stream: id, context: context)
+            try self.receiveData(
+                data,
+                flowControlled: flowControlled,
+                endStream: endStream,
+                stream: id,
+                context: context
+            )
         case .priority, .settingsAck, .goAway, .unknown:
             break
         case .malformedForStream(let code):
             self.reset(id, code)
         case .rstStream:
-            guard id <= self.lastStream else { throw HTTP2ConnectionError(.protocolError, "RST_STREAM on an idle stream") }
+            guard id <= self.lastStream else {
+                throw HTTP2ConnectionError(.protocolError, "RST_STREAM on an idle stream")
+            }
             // A render still running for it finds no stream when it is done.
             self.streams[id] = nil
             try self.countReset()
