@@ -2,12 +2,10 @@ import NIOHPACK
 
 /// A request's HTTP/2 header block, read and checked in one pass (RFC 9113 §8.2, §8.3).
 ///
-/// The storefront's connections run `NIOHTTP2Handler` with header-block validation off, because
-/// that one setting covers both directions: it checked every response again, field by field,
-/// although a response's fields were checked once when their set was prepared (or are checked as
-/// they are written), and under `h2load` that was a tenth of the server's CPU. This is the
-/// inbound half, done while reading the fields the handler reads anyway. A block that fails it is
-/// malformed, and the stream is reset with `PROTOCOL_ERROR` as `NIOHTTP2Handler` would have.
+/// ``StorefrontHTTP2Handler`` checks every request's block here, in the pass that reads the
+/// fields it needs anyway; a block that fails is malformed, and its stream is reset with
+/// `PROTOCOL_ERROR` (RFC 9113 §8.1.1). Responses need no such check: their fields were checked
+/// once when their set was prepared, or are checked as they are written.
 ///
 /// Checked: field names are lowercase tokens; the pseudo-fields are `:method`, `:scheme`, `:path`
 /// and `:authority`, each at most once and all before the first regular field; every request has
@@ -15,8 +13,7 @@ import NIOHPACK
 /// neither of the others; pseudo-field values contain no control byte, space or DEL; no value
 /// contains NUL, CR or LF; no connection-specific field, and `te` only as `trailers`; every
 /// `content-length` is the same decimal number. Whether the body adds up to it is checked as it
-/// arrives: `NIOHTTP2Handler`'s content-length validation is off as well, since it too covers
-/// both directions, and the storefront writes every response's `content-length` from its body.
+/// arrives.
 struct HTTP2RequestHead {
     var method: String
     /// `nil` only for `CONNECT`.

@@ -132,6 +132,13 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
         }
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        // Renders still running find no stream to answer.
+        self.closing = true
+        self.streams = [:]
+        context.fireChannelInactive()
+    }
+
     func channelReadComplete(context: ChannelHandlerContext) {
         if self.quiescing, self.streams.isEmpty {
             self.finishShutdown(context: context)
@@ -292,9 +299,9 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
             self.dispatch(request, stream: id, sendWindow: stream.sendWindow, context: context)
             return
         }
+        guard id & 1 == 1 else { throw HTTP2ConnectionError(.protocolError, "stream \(id) opened by a client") }
         // A stream the server reset or finished: what the client sent before it learned is dropped.
         guard id > self.lastStream else { return }
-        guard id & 1 == 1 else { throw HTTP2ConnectionError(.protocolError, "stream \(id) opened by a client") }
         self.lastStream = id
         guard self.streams.count < self.limits.http2MaxConcurrentStreams else {
             self.reset(id, .refusedStream)

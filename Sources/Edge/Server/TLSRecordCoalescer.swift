@@ -4,12 +4,12 @@ import NIOCore
 /// `NIOSSLHandler` sees them.
 ///
 /// NIOSSL encrypts every write on its own (one `SSL_write`, so at least one TLS record each).
-/// An HTTP/1.1 response is two writes (head, body) and an HTTP/2 response three frames, so a
-/// flush of ten HTTP/2 responses made thirty records: thirty record headers and tags, thirty
-/// encryption calls here and thirty decryptions at the client, where one record holds up to
-/// 16 KiB. nginx likewise gathers its output into 16 KiB before `SSL_write`. The merge copies
-/// the small writes once, which the encryption right after costs anyway; writes of a record
-/// or more pass through untouched.
+/// Pipelined HTTP/1.1 responses flushed together are a write or two each, so a flush of ten
+/// made ten to twenty records: as many record headers and tags, encryption calls here and
+/// decryptions at the client, where one record holds up to 16 KiB. nginx likewise gathers its
+/// output into 16 KiB before `SSL_write`. The merge copies the small writes once, which the
+/// encryption right after costs anyway; writes of a record or more pass through untouched, and
+/// so does a lone write, such as the one buffer ``StorefrontHTTP2Handler`` writes per flush.
 final class TLSRecordCoalescer: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = IOData
     typealias OutboundOut = IOData
@@ -31,10 +31,10 @@ final class TLSRecordCoalescer: ChannelOutboundHandler, RemovableChannelHandler 
         if var merged = self.pending, merged.readableBytes + buffer.readableBytes <= Self.recordSize {
             self.pending = nil
             // In place only when that needs no copy and no reallocation: the first write's buffer
-            // is often still shared (NIOHTTP2 reuses its frame buffer) or sized for that write
-            // alone, and growing it copied or reallocated it at every merge (2.6 % of the
-            // server's CPU under h2load). Otherwise one buffer of a whole record takes this write
-            // and those to come.
+            // is often still shared or sized for that write alone, and growing it copied or
+            // reallocated it at every merge (2.6 % of the server's CPU under h2load, when NIOHTTP2
+            // wrote each frame on its own). Otherwise one buffer of a whole record takes this
+            // write and those to come.
             let appended =
                 merged.writableBytes >= buffer.readableBytes
                 && merged.modifyIfUniquelyOwned { $0.writeBuffer(&buffer) } != nil
