@@ -230,7 +230,12 @@ enum HeaderFieldName {
 
     /// Whether `name` is a field name HTTP allows: a non-empty token (RFC 9110 §5.1).
     static func isToken(_ name: String) -> Bool {
-        !name.isEmpty && !name.utf8.containsByte { !Self.tokenBytes[Int($0)] }
+        !name.isEmpty && !name.utf8.containsByte { !Self.isTokenByte($0) }
+    }
+
+    /// Whether `byte` may appear in a token (`tchar`, RFC 9110 §5.6.2).
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        Self.tokenBytes[Int(byte)]
     }
 
     /// `tokenBytes[b]`: whether byte `b` may appear in a token (`tchar`, RFC 9110 §5.6.2).

@@ -2,26 +2,27 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Turns decoded HTTP/1.1 requests into ``StorefrontRequest``s and writes the responder's answers back.
+/// Reads HTTP/1.1 requests into ``StorefrontRequest``s and writes the responder's answers back.
 ///
-/// One handler serves an HTTP/1.1 connection, right behind NIOHTTP1's request decoder, and
-/// writes its responses as bytes itself: status line and header fields straight into one
-/// buffer, then the body's buffer. NIOHTTP1's response encoder, its outbound header validator
-/// and `HTTPServerPipelineHandler` cost a third of the handler's share of a cached page (three
-/// response parts through three more handlers, an `HTTPHeaders` built per response), so this
-/// handler does their work: it writes only fields it knows are well formed (a value with a CR,
-/// LF or NUL is dropped), and it keeps pipelined requests in order by holding every part that
-/// arrives while a response is being rendered, and holding the channel's reads, until that
-/// response is written. (HTTP/2 connections have ``StorefrontHTTP2Handler``.)
+/// One handler serves an HTTP/1.1 connection: it reads requests from the connection's bytes
+/// with ``HTTP1RequestParser`` and writes its responses as bytes itself: status line and header
+/// fields straight into one buffer, then the body's buffer. NIOHTTP1's response encoder, its
+/// outbound header validator and `HTTPServerPipelineHandler` cost a third of the handler's share
+/// of a cached page (three response parts through three more handlers, an `HTTPHeaders` built
+/// per response), so this handler does their work: it writes only fields it knows are well
+/// formed (a value with a CR, LF or NUL is dropped), and it keeps pipelined requests in order by
+/// reading no further while a response is being rendered, and holding the channel's reads,
+/// until that response is written. (HTTP/2 connections have ``StorefrontHTTP2Handler``.)
 ///
 /// A cache hit is answered on the event loop from ``StorefrontResponder/immediateResponse(to:)``
 /// with no task hop; a miss runs ``StorefrontResponder/respond(to:)`` in a task and hops back
 /// to the loop to write. The handler enforces the per-request limits: 413 for bodies over the
-/// limit, 431 for heads over it (the decoder reports them), 400 for malformed requests, and the
+/// limit, 431 for heads over it, 400 for malformed requests (501 for a transfer coding other
+/// than chunked), and the
 /// header-read and keep-alive idle timeouts. The transport adds `Date`, `Content-Length` and
 /// HSTS; `HEAD` gets the headers of the `GET` response without its body.
 final class StorefrontRequestHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -29,7 +30,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         /// Waiting for the next request head.
         case idle
         /// Reading a request's body.
-        case receiving(HTTPRequestHead, body: ByteBuffer?)
+        case receiving(HTTP1RequestHead, body: ByteBuffer?)
         /// The responder is working on a request; nothing else is read meanwhile.
         case responding
         /// An error response was written and the connection closes; the rest is ignored.
@@ -51,12 +52,13 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
     private var date = HTTPDate()
     /// The request in flight, for its access-log line; `nil` when the log is off.
     private var logged: ResponseObserver.Request?
-    /// Pipelined request parts that arrived while a response was being rendered.
-    private var held = CircularBuffer<HTTPServerRequestPart>()
+    /// Holds what was read and not yet handled: pipelined requests wait there while a response
+    /// is being rendered.
+    private var parser: HTTP1RequestParser
     /// Whether the channel asked to read while a response was being rendered.
     private var readHeld = false
-    /// Set while held parts are being handled, so answering them does not start another replay.
-    private var replaying = false
+    /// Set while requests are being read, so answering one does not start another read loop.
+    private var reading = false
 
     init(
         responder: any StorefrontResponder,
@@ -67,6 +69,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         self.answerer = RequestAnswerer(responder: responder, connection: connection)
         self.limits = limits
         self.logger = logger
+        self.parser = HTTP1RequestParser(maxHeadBytes: limits.maxHeaderBytes)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -79,11 +82,21 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = self.unwrapInboundIn(data)
-        if case .responding = self.state {
-            self.held.append(part)
-        } else {
-            self.handle(part, context: context)
+        self.parser.append(self.unwrapInboundIn(data))
+        self.readRequests(context: context)
+    }
+
+    /// Handles what the parser has, until it needs more bytes or a response is being rendered.
+    private func readRequests(context: ChannelHandlerContext) {
+        self.reading = true
+        defer { self.reading = false }
+        do {
+            while self.isReading, let event = try self.parser.next() {
+                self.handle(event, context: context)
+            }
+        } catch {
+            self.logger.debug("malformed request", metadata: ["error.message": "\(error)"])
+            self.fail(error.status, context: context)
         }
     }
 
@@ -97,17 +110,11 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         }
     }
 
-    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        switch (part, self.state) {
+    private func handle(_ event: HTTP1RequestParser.Event, context: ChannelHandlerContext) {
+        switch (event, self.state) {
         case (.head(let head), .idle):
-            if let length = head.headers.first(name: "content-length").flatMap(Int.init),
-                length > self.limits.maxBodyBytes
-            {
+            if let length = head.contentLength, length > self.limits.maxBodyBytes {
                 self.fail(.payloadTooLarge, context: context)
-            } else if head.version.major == 1, head.version.minor >= 1,
-                !head.headers.contains(name: "host")
-            {
-                self.fail(.badRequest, context: context)
             } else {
                 self.state = .receiving(head, body: nil)
             }
@@ -124,13 +131,8 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
             }
         case (.end, .receiving(let head, let body)):
             self.dispatch(head, body: body, context: context)
-        case (_, .discarding):
-            break
-        case (.head, .receiving), (.body, _), (.end, _):
-            // The decoder never produces these sequences; answer as a protocol error rather than trap.
-            self.fail(.badRequest, context: context)
-        case (_, .responding):
-            preconditionFailure("parts that arrive while responding are held")
+        case (.head, _), (.body, _), (.end, _):
+            preconditionFailure("the parser reads a head, its body, then its end, and only while reading")
         }
     }
 
@@ -143,22 +145,13 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? HTTPParserError {
-            switch self.state {
-            case .idle, .receiving:
-                self.fail(error == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest, context: context)
-            case .responding, .discarding:
-                context.close(promise: nil)
-            }
-        } else {
-            self.logger.debug("connection error", metadata: ["error": "\(error)"])
-            // NIO closes the socket itself after a read or write fails; closing through the
-            // pipeline as well would only write close_notify to a dead connection. (Before
-            // `TLSCloseHandler`, that close also left NIOSSL's 5-s shutdown timer holding the
-            // connection: 220 MB under full handshakes, whose clients reset every connection.)
-            guard !(error is IOError) else { return }
-            context.close(promise: nil)
-        }
+        self.logger.debug("connection error", metadata: ["error": "\(error)"])
+        // NIO closes the socket itself after a read or write fails; closing through the
+        // pipeline as well would only write close_notify to a dead connection. (Before
+        // `TLSCloseHandler`, that close also left NIOSSL's 5-s shutdown timer holding the
+        // connection: 220 MB under full handshakes, whose clients reset every connection.)
+        guard !(error is IOError) else { return }
+        context.close(promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -172,14 +165,18 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    private func dispatch(_ head: HTTPRequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
-        var request = self.makeRequest(head, body: body)
-        self.logged = self.connection.observer.begin(
-            request,
-            version: head.version.major == 1 && head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1"
+    private func dispatch(_ head: HTTP1RequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
+        var request = StorefrontRequest(
+            method: head.method,
+            target: head.target,
+            host: head.host ?? "",
+            headers: head.fields,
+            body: body,
+            connection: self.connection
         )
-        let keepAlive = head.isKeepAlive && !self.quiescing
-        let isHead = head.method == .HEAD
+        self.logged = self.connection.observer.begin(request, version: head.isHTTP10 ? "HTTP/1.0" : "HTTP/1.1")
+        let keepAlive = head.keepAlive && !self.quiescing
+        let isHead = head.method == "HEAD"
         if let ready = self.answerer.immediateAnswer(to: &request) {
             // Flushed by channelReadComplete, or after replaying held requests.
             self.write(ready, isHead: isHead, keepAlive: keepAlive, flush: false, context: context)
@@ -198,27 +195,6 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
                 context: context
             )
         }
-    }
-
-    private func makeRequest(_ head: HTTPRequestHead, body: ByteBuffer?) -> StorefrontRequest {
-        var headers: [(name: String, value: String)] = []
-        headers.reserveCapacity(head.headers.count)
-        var host: String?
-        for (name, value) in head.headers {
-            let name = HeaderFieldName.lowercased(name)
-            if host == nil, name == "host" {
-                host = value
-            }
-            headers.append((name: name, value: value))
-        }
-        return StorefrontRequest(
-            method: head.method.rawValue,
-            target: head.uri,
-            host: host ?? "",
-            headers: headers,
-            body: body,
-            connection: self.connection
-        )
     }
 
     private func write(
@@ -269,8 +245,8 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         }
         if self.quiescing {
             self.closeAfterResponses(context: context)
-        } else if !self.replaying {
-            self.replayHeldParts(context: context)
+        } else if !self.reading {
+            self.resumeReading(context: context)
         }
     }
 
@@ -278,30 +254,23 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
     /// cached page's head takes about 300 bytes.
     private static let headReserve = 1024
 
-    /// Handles the parts that arrived while the last response was rendered, in order, until one
-    /// of them starts rendering again; then lets the channel read once nothing is held.
-    private func replayHeldParts(context: ChannelHandlerContext) {
-        guard !self.held.isEmpty || self.readHeld else { return }
-        self.replaying = true
-        var replayed = false
-        while self.isReading, let part = self.held.popFirst() {
-            self.handle(part, context: context)
-            replayed = true
-        }
-        self.replaying = false
-        if replayed, self.needsFlush {
-            // Outside a read, no `channelReadComplete` will flush what the replay answered.
+    /// Reads on after a rendered response: the requests that arrived meanwhile, in order, until
+    /// one of them starts rendering again; then lets the channel read.
+    private func resumeReading(context: ChannelHandlerContext) {
+        self.readRequests(context: context)
+        if self.needsFlush {
+            // Outside a read, no `channelReadComplete` will flush what was answered here.
             self.needsFlush = false
             context.flush()
         }
         if case .responding = self.state { return }
-        if self.held.isEmpty, self.readHeld {
+        if self.readHeld {
             self.readHeld = false
             context.read()
         }
     }
 
-    /// Whether the next request part can be handled now (rather than held).
+    /// Whether the next request can be read now (rather than left with the parser).
     private var isReading: Bool {
         switch self.state {
         case .idle, .receiving: true
@@ -364,7 +333,6 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
     /// until it sees the close; what it sends is not answered.
     private func closeAfterResponses(context: ChannelHandlerContext) {
         self.state = .discarding
-        self.held.removeAll()
         context.close(promise: nil)
     }
 

@@ -420,16 +420,8 @@ public final class StorefrontServer: Sendable {
         connection: ConnectionContext,
         logger: Logger
     ) throws {
-        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-        decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
-        decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
-        // StorefrontRequestHandler keeps its own header-read and keep-alive deadline.
-        // No response encoder or pipelining handler: StorefrontRequestHandler does their work.
-        try channel.pipeline.syncOperations.addHandler(
-            ByteToMessageHandler(
-                HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)
-            )
-        )
+        // StorefrontRequestHandler reads the requests, keeps its own header-read and keep-alive
+        // deadline, and writes the responses.
         try channel.pipeline.syncOperations.addHandler(
             StorefrontRequestHandler(
                 responder: responder,
