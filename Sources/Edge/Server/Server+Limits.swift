@@ -8,7 +8,7 @@ extension StorefrontServer {
     /// request head, the idle timeout reclaims silent connections, and the connection cap
     /// bounds file descriptors and TLS state. The HTTP/2 values are advertised in SETTINGS.
     public struct Limits: Sendable, Hashable {
-        /// The largest request head (all header names and values), in bytes.
+        /// The largest HTTP/1.1 request head (request line and header fields), in bytes.
         public var maxHeaderBytes: Int
         /// The largest request body, in bytes.
         public var maxBodyBytes: Int
