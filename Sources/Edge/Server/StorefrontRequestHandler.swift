@@ -18,9 +18,8 @@ import NIOHTTP1
 /// with no task hop; a miss runs ``StorefrontResponder/respond(to:)`` in a task and hops back
 /// to the loop to write. The handler enforces the per-request limits: 413 for bodies over the
 /// limit, 431 for heads over it, 400 for malformed requests (501 for a transfer coding other
-/// than chunked), and the
-/// header-read and keep-alive idle timeouts. The transport adds `Date`, `Content-Length` and
-/// HSTS; `HEAD` gets the headers of the `GET` response without its body.
+/// than chunked), and the header-read and keep-alive idle timeouts. The transport adds `Date`,
+/// `Content-Length` and HSTS; `HEAD` gets the headers of the `GET` response without its body.
 final class StorefrontRequestHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -178,7 +177,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         let keepAlive = head.keepAlive && !self.quiescing
         let isHead = head.method == "HEAD"
         if let ready = self.answerer.immediateAnswer(to: &request) {
-            // Flushed by channelReadComplete, or after replaying held requests.
+            // Flushed by channelReadComplete, or once reading on after a render stops.
             self.write(ready, isHead: isHead, keepAlive: keepAlive, flush: false, context: context)
             return
         }
