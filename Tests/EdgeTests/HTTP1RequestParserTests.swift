@@ -35,7 +35,7 @@ import Testing
                 }
             }
         } catch {
-            events.append("error \(error.status.code)")
+            events.append("error \(error.answer.code)")
         }
         return events
     }

@@ -1,7 +1,6 @@
 import Edge
 import NIOCore
 import NIOHPACK
-import NIOPosix
 import NIOSSL
 import Testing
 
@@ -150,16 +149,9 @@ extension ServerFixture {
     fileprivate func withRawHTTP2<Result: Sendable>(
         _ body: (inout RawHTTP2Connection) async throws -> Result
     ) async throws -> Result {
-        let context = try self.tlsContext(alpn: ["h2"])
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "127.0.0.1", port: self.server.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        NIOSSLClientHandler(context: context, serverHostname: "acme.localhost")
-                    )
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
+        let channel = try await self.connect(alpn: ["h2"]) { channel in
+            try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+        }
         return try await channel.executeThenClose { inbound, outbound in
             var connection = RawHTTP2Connection(inbound: inbound.makeAsyncIterator(), outbound: outbound)
             return try await body(&connection)

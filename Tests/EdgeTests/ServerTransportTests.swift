@@ -126,6 +126,24 @@ struct ServerFixture {
         try? FileManager.default.removeItem(atPath: self.directory)
     }
 
+    /// Connects over TLS as `acme.localhost`, offering `alpn`; `configure` sets up the rest of
+    /// the client's pipeline behind the TLS handler and returns what the caller talks to.
+    func connect<Output: Sendable>(
+        alpn: [String],
+        _ configure: @escaping @Sendable (any Channel) throws -> Output
+    ) async throws -> Output {
+        let tls = try self.tlsContext(alpn: alpn)
+        return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: self.server.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: tls, serverHostname: "acme.localhost")
+                    )
+                    return try configure(channel)
+                }
+            }
+    }
+
     func tlsContext(alpn: [String]) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(self.caPath))
@@ -136,19 +154,12 @@ struct ServerFixture {
     /// Sends `requests` on one HTTP/1.1 TLS connection without waiting, and collects `count` responses.
     fileprivate func http1(_ requests: [(HTTPRequestHead, String?)], count: Int? = nil) async throws -> [ClientResponse]
     {
-        let tls = try self.tlsContext(alpn: ["http/1.1"])
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "127.0.0.1", port: self.server.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        NIOSSLClientHandler(context: tls, serverHostname: "acme.localhost")
-                    )
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
-                        wrappingChannelSynchronously: channel
-                    )
-                }
-            }
+        let channel = try await self.connect(alpn: ["http/1.1"]) { channel in
+            try channel.pipeline.syncOperations.addHTTPClientHandlers()
+            return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
+                wrappingChannelSynchronously: channel
+            )
+        }
         return try await channel.executeThenClose { inbound, outbound in
             for (head, body) in requests {
                 try await outbound.write(.head(head))
@@ -218,29 +229,22 @@ struct ServerFixture {
         validating: Bool = true,
         recorder: HTTP2ClosingRecorder? = nil
     ) async throws -> (any Channel, HTTP2Multiplexer) {
-        let tls = try self.tlsContext(alpn: ["h2"])
         let configuration = {
             var configuration = NIOHTTP2Handler.Configuration()
             configuration.connection.headerBlockValidation = validating ? .enabled : .disabled
             configuration.connection.contentLengthValidation = validating ? .enabled : .disabled
             return configuration
         }()
-        return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "127.0.0.1", port: self.server.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        NIOSSLClientHandler(context: tls, serverHostname: "acme.localhost")
-                    )
-                    let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
-                        mode: .client,
-                        configuration: configuration
-                    ) { stream in stream.eventLoop.makeSucceededFuture(stream) }
-                    if let recorder {
-                        try channel.pipeline.syncOperations.addHandler(recorder)
-                    }
-                    return (channel, multiplexer)
-                }
+        return try await self.connect(alpn: ["h2"]) { channel in
+            let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
+                mode: .client,
+                configuration: configuration
+            ) { stream in stream.eventLoop.makeSucceededFuture(stream) }
+            if let recorder {
+                try channel.pipeline.syncOperations.addHandler(recorder)
             }
+            return (channel, multiplexer)
+        }
     }
 
     /// Sends `request` on a new HTTP/2 connection, then stays silent until the server closes it.

@@ -16,17 +16,6 @@ struct HTTP1RequestHead {
     var keepAlive: Bool
 }
 
-/// Why a request cannot be read: the status to answer before the connection closes.
-struct HTTP1RequestError: Error, CustomStringConvertible {
-    var status: HTTPResponseStatus
-    var description: String
-
-    init(_ status: HTTPResponseStatus, _ description: String) {
-        self.status = status
-        self.description = description
-    }
-}
-
 /// Reads HTTP/1.1 requests (RFC 9112) from the bytes of a connection: a head, the body in
 /// pieces as they arrive (of a `Content-Length` or chunked), then the end.
 ///
@@ -62,7 +51,7 @@ struct HTTP1RequestParser {
     /// The largest request head, request line and fields, in bytes; beyond it, 431.
     let maxHeadBytes: Int
     private var state = State.head
-    private var buffered: ByteBuffer?
+    private var unread = UnreadBytes()
     /// How far the current head was searched for its end without finding it.
     private var searched = 0
 
@@ -72,13 +61,7 @@ struct HTTP1RequestParser {
 
     /// Adds what was read to the bytes not yet parsed.
     mutating func append(_ bytes: ByteBuffer) {
-        if var buffered = self.buffered.take() {
-            var bytes = bytes
-            buffered.writeBuffer(&bytes)
-            self.buffered = buffered
-        } else {
-            self.buffered = bytes
-        }
+        self.unread.append(bytes)
     }
 
     /// The next event, or `nil` until more bytes arrive.
@@ -88,10 +71,8 @@ struct HTTP1RequestParser {
             self.state = .head
             return .end
         }
-        guard var buffer = self.buffered.take() else { return nil }
-        // A buffer read whole is let go: holding on to it would make NIOSSL copy its receive
-        // buffer, which it hands out and writes into again, on every read (6 % of the CPU).
-        defer { self.buffered = buffer.readableBytes > 0 ? buffer : nil }
+        guard var buffer = self.unread.take() else { return nil }
+        defer { self.unread.keep(buffer) }
         while true {
             switch self.state {
             case .head:

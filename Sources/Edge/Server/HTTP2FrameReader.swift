@@ -13,17 +13,6 @@ enum HTTP2WireError: UInt32, Sendable {
     case enhanceYourCalm = 0xb
 }
 
-/// A violation that ends the whole connection with `GOAWAY` (RFC 9113 §5.4.1).
-struct HTTP2ConnectionError: Error, CustomStringConvertible {
-    var code: HTTP2WireError
-    var description: String
-
-    init(_ code: HTTP2WireError, _ description: String) {
-        self.code = code
-        self.description = description
-    }
-}
-
 /// One frame a client sent (RFC 9113 §4, §6), its length checked against its type's rules and
 /// its padding taken off. Payloads are slices of the bytes read, never copies.
 struct HTTP2InboundFrame {
@@ -59,26 +48,18 @@ struct HTTP2FrameReader {
     static let maxFrameSize = 16_384
     private static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
 
-    private var buffered: ByteBuffer?
+    private var unread = UnreadBytes()
     private var prefaceRead = false
 
-    /// Adds what was read to the bytes not yet cut into frames.
+    /// Adds what was read to the bytes not yet parsed.
     mutating func append(_ bytes: ByteBuffer) {
-        if var buffered = self.buffered.take() {
-            var bytes = bytes
-            buffered.writeBuffer(&bytes)
-            self.buffered = buffered
-        } else {
-            self.buffered = bytes
-        }
+        self.unread.append(bytes)
     }
 
     /// The next whole frame, or `nil` until more bytes arrive.
     mutating func next() throws(HTTP2ConnectionError) -> HTTP2InboundFrame? {
-        guard var buffer = self.buffered.take() else { return nil }
-        // A buffer read whole is let go: holding on to it would make NIOSSL copy its receive
-        // buffer, which it hands out and writes into again, on every read (6 % of the CPU).
-        defer { self.buffered = buffer.readableBytes > 0 ? buffer : nil }
+        guard var buffer = self.unread.take() else { return nil }
+        defer { self.unread.keep(buffer) }
         if !self.prefaceRead {
             let available = min(buffer.readableBytes, Self.preface.count)
             guard buffer.readableBytesView.prefix(available).elementsEqual(Self.preface.prefix(available)) else {

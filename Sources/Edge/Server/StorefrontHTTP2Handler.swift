@@ -709,9 +709,9 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
     private func fail(_ error: HTTP2ConnectionError, context: ChannelHandlerContext) {
         self.logger.debug(
             "HTTP/2 connection error",
-            metadata: ["http2.error_code": "\(error.code)", "error.message": "\(error.description)"]
+            metadata: ["http2.error_code": "\(error.answer)", "error.message": "\(error.description)"]
         )
-        self.close(with: error.code, context: context)
+        self.close(with: error.answer, context: context)
     }
 
     /// Says which stream was the last one served, then closes: once shutdown has no stream to

@@ -95,7 +95,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
             }
         } catch {
             self.logger.debug("malformed request", metadata: ["error.message": "\(error)"])
-            self.fail(error.status, context: context)
+            self.fail(error.answer, context: context)
         }
     }
 
