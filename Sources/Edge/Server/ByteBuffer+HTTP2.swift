@@ -8,6 +8,7 @@ import NIOCore
 /// exists, so the server keeps no encoder state and a peer's table size does not matter to it
 /// beyond acknowledging a reduction.
 extension ByteBuffer {
+    /// The frame types the server writes (RFC 9113 §6).
     enum HTTP2FrameType: UInt8 {
         case data = 0x0
         case headers = 0x1

@@ -32,6 +32,7 @@ struct HTTP1RequestHead {
 /// HTTP/1.1, only `chunked`, and never with `Content-Length`. What breaks these is answered
 /// 400 (501 for a transfer coding other than chunked) and the connection closes.
 struct HTTP1RequestParser {
+    /// What the bytes read so far hold: a request's head, then its body in pieces, then its end.
     enum Event {
         case head(HTTP1RequestHead)
         case body(ByteBuffer)

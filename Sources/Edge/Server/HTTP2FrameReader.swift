@@ -16,6 +16,7 @@ enum HTTP2WireError: UInt32, Sendable {
 /// One frame a client sent (RFC 9113 §4, §6), its length checked against its type's rules and
 /// its padding taken off. Payloads are slices of the bytes read, never copies.
 struct HTTP2InboundFrame {
+    /// The frame's type with what this server reads of its payload and flags.
     enum Payload {
         /// `flowControlled` counts the padding too, since the windows do (RFC 9113 §6.1).
         case data(ByteBuffer, flowControlled: Int, endStream: Bool)
