@@ -73,18 +73,24 @@ private struct RawHTTP2Connection {
         return Self.frame(type: 0x3, stream: stream, payload)
     }
 
-    /// A GET's header block.
-    mutating func requestBlock(_ path: String, method: String = "GET") throws -> ByteBuffer {
+    /// A GET's header block, with `fields` after the pseudo-fields.
+    mutating func requestBlock(
+        _ path: String,
+        method: String = "GET",
+        fields: [(String, String)] = []
+    ) throws -> ByteBuffer {
         var block = ByteBuffer()
         try self.encoder.encode(
-            headers: [":method": method, ":scheme": "https", ":path": path, ":authority": "acme.localhost"],
+            headers: HPACKHeaders(
+                [(":method", method), (":scheme", "https"), (":path", path), (":authority", "acme.localhost")] + fields
+            ),
             to: &block
         )
         return block
     }
 
-    mutating func get(_ path: String, stream: UInt32) throws -> ByteBuffer {
-        Self.frame(type: 0x1, flags: 0x5, stream: stream, try self.requestBlock(path))
+    mutating func get(_ path: String, stream: UInt32, fields: [(String, String)] = []) throws -> ByteBuffer {
+        Self.frame(type: 0x1, flags: 0x5, stream: stream, try self.requestBlock(path, fields: fields))
     }
 
     func send(_ frames: ByteBuffer...) async throws {
@@ -336,6 +342,26 @@ struct HTTP2ProtocolTests {
             #expect(fields.first(name: ":status") == "200")
             let data = try #require(try await connection.nextAnswer())
             #expect(String(buffer: data.payload).hasPrefix("GET acme.localhost /continued"))
+        }
+    }
+
+    @Test func aHeaderListOverTheLimitIs431AndTheConnectionGoesOn() async throws {
+        let fixture = try await ServerFixture.start(limits: .init(http2MaxHeaderListSize: 1024))
+        defer { Task { await fixture.stop() } }
+        try await fixture.withRawHTTP2 { connection in
+            _ = try await connection.start()
+            let big = [("x-big", String(repeating: "a", count: 1500))]
+            try await connection.send(try connection.get("/big", stream: 1, fields: big))
+            let refused = try #require(try await connection.nextAnswer())
+            #expect(refused.type == 0x1 && refused.stream == 1 && refused.flags & 0x1 != 0)
+            var decoder = HPACKDecoder(allocator: ByteBufferAllocator())
+            var block = refused.payload
+            #expect(try decoder.decodeHeaders(from: &block).first(name: ":status") == "431")
+            try await connection.send(try connection.get("/small", stream: 3))
+            let answered = try #require(try await connection.nextAnswer())
+            #expect(answered.type == 0x1 && answered.stream == 3)
+            let body = try #require(try await connection.nextAnswer())
+            #expect(String(buffer: body.payload).hasPrefix("GET acme.localhost /small"))
         }
     }
 

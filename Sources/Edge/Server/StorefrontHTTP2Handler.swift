@@ -24,8 +24,9 @@ import NIOHPACK
 /// header block (``HTTP2RequestHead``).
 ///
 /// Limits: at most `http2MaxConcurrentStreams` streams open (more are refused with
-/// `REFUSED_STREAM`), header blocks bounded by `http2MaxHeaderListSize`, and 200 resets by the
-/// client in 30 seconds (the "rapid reset" attack, CVE-2023-44487) end the connection with
+/// `REFUSED_STREAM`); a request whose header list is over `http2MaxHeaderListSize` gets 431
+/// (RFC 9113 §10.5.1), and one that decodes to more than twice that ends the connection, as does
+/// a compressed block over it; and 200 resets by the client in 30 seconds (the "rapid reset" attack, CVE-2023-44487) end the connection with
 /// `ENHANCE_YOUR_CALM`. While the client does not read what the server writes (the channel is
 /// not writable), nothing more is read from it, so pings and settings it keeps sending cannot
 /// pile up answers.
@@ -107,7 +108,10 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
         self.decoder = HPACKDecoder(
             allocator: ByteBufferAllocator(),
             maxDynamicTableSize: HPACKDecoder.maxDynamicTableSize,
-            maxHeaderListSize: limits.http2MaxHeaderListSize
+            // Twice the advertised size, so that a list merely over it is still decoded whole
+            // (the decoder's table stays in step) and answered 431; this bound is for blocks
+            // that expand from a few bytes to many through the table.
+            maxHeaderListSize: 2 * limits.http2MaxHeaderListSize
         )
     }
 
@@ -305,6 +309,12 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
         self.lastStream = id
         guard self.streams.count < self.limits.http2MaxConcurrentStreams else {
             self.reset(id, .refusedStream)
+            return
+        }
+        // The size SETTINGS_MAX_HEADER_LIST_SIZE counts (RFC 9113 §6.5.2).
+        let listSize = headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 }
+        guard listSize <= self.limits.http2MaxHeaderListSize else {
+            self.refuse(431, stream: id, requestComplete: endStream, context: context)
             return
         }
         self.receiveHead(headers, stream: id, endStream: endStream, context: context)
