@@ -82,19 +82,17 @@ struct HTTP1RequestParser {
             case .end:
                 preconditionFailure("the end is returned before any bytes are looked at")
             case .fixedBody(let remaining):
-                guard buffer.readableBytes > 0 else { return nil }
-                let length = min(remaining, buffer.readableBytes)
-                self.state = length == remaining ? .end : .fixedBody(remaining: remaining - length)
-                return .body(buffer.readSlice(length: length)!)
+                guard let (piece, left) = Self.readBodyPiece(&buffer, remaining: remaining) else { return nil }
+                self.state = left == 0 ? .end : .fixedBody(remaining: left)
+                return .body(piece)
             case .chunkSize:
                 guard let line = try Self.readLine(&buffer, limit: 1024) else { return nil }
                 let size = try Self.chunkSize(line)
                 self.state = size == 0 ? .trailers(read: 0) : .chunkData(remaining: size)
             case .chunkData(let remaining):
-                guard buffer.readableBytes > 0 else { return nil }
-                let length = min(remaining, buffer.readableBytes)
-                self.state = length == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - length)
-                return .body(buffer.readSlice(length: length)!)
+                guard let (piece, left) = Self.readBodyPiece(&buffer, remaining: remaining) else { return nil }
+                self.state = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
+                return .body(piece)
             case .chunkDataEnd:
                 guard buffer.readableBytes >= 2 else { return nil }
                 guard buffer.readInteger(as: UInt16.self) == 0x0D0A else {
@@ -111,6 +109,14 @@ struct HTTP1RequestParser {
                 self.state = .trailers(read: read + line.count + 2)
             }
         }
+    }
+
+    /// What has arrived of a body (or chunk) with `remaining` bytes still to come, and how
+    /// many are left after it; `nil` while nothing has.
+    private static func readBodyPiece(_ buffer: inout ByteBuffer, remaining: Int) -> (ByteBuffer, left: Int)? {
+        guard buffer.readableBytes > 0 else { return nil }
+        let length = min(remaining, buffer.readableBytes)
+        return (buffer.readSlice(length: length)!, remaining - length)
     }
 
     // MARK: - Head
@@ -258,9 +264,8 @@ struct HTTP1RequestParser {
                 guard head.host == nil else { throw HTTP1RequestError(.badRequest, "two Host fields") }
                 head.host = value
             case "content-length":
-                guard !value.isEmpty, value.utf8.count <= 15,
-                    !value.utf8.containsByte(where: { $0 < UInt8(ascii: "0") || $0 > UInt8(ascii: "9") }),
-                    let length = Int(value), head.contentLength == nil || head.contentLength == length
+                guard let length = HeaderFieldName.contentLength(value),
+                    head.contentLength == nil || head.contentLength == length
                 else { throw HTTP1RequestError(.badRequest, "Content-Length \(value) is not one length") }
                 head.contentLength = length
             case "transfer-encoding":

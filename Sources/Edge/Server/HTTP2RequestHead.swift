@@ -25,6 +25,8 @@ struct HTTP2RequestHead {
     var fields: [(name: String, value: String)]
     /// The `content-length` value, which the DATA frames must add up to (RFC 9113 §8.1.1).
     var contentLength: Int?
+    /// The block's size as `SETTINGS_MAX_HEADER_LIST_SIZE` counts it (RFC 9113 §6.5.2).
+    var listSize = 0
 
     /// Why a block is malformed, for the debug log.
     struct Malformed: Error, CustomStringConvertible {
@@ -63,6 +65,7 @@ struct HTTP2RequestHead {
         self.fields = []
         self.fields.reserveCapacity(block.count)
         for (name, value, _) in block {
+            self.listSize += name.utf8.count + value.utf8.count + 32
             if name.utf8.first == UInt8(ascii: ":") {
                 guard self.fields.isEmpty else { throw Malformed(description: "\(name) after a regular field") }
                 guard let pseudo = PseudoFields(name: name) else { throw Malformed(description: "unknown \(name)") }
@@ -82,8 +85,8 @@ struct HTTP2RequestHead {
                 if name == "host" {
                     self.host = value
                 } else if name == "content-length" {
-                    guard !value.utf8.containsByte(where: { $0 < UInt8(ascii: "0") || $0 > UInt8(ascii: "9") }),
-                        let length = Int(value), self.contentLength == nil || self.contentLength == length
+                    guard let length = HeaderFieldName.contentLength(value),
+                        self.contentLength == nil || self.contentLength == length
                     else { throw Malformed(description: "content-length \(value) is not one length") }
                     self.contentLength = length
                 }

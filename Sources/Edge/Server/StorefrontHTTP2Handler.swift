@@ -311,12 +311,6 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
             self.reset(id, .refusedStream)
             return
         }
-        // The size SETTINGS_MAX_HEADER_LIST_SIZE counts (RFC 9113 §6.5.2).
-        let listSize = headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 }
-        guard listSize <= self.limits.http2MaxHeaderListSize else {
-            self.refuse(431, stream: id, requestComplete: endStream, context: context)
-            return
-        }
         self.receiveHead(headers, stream: id, endStream: endStream, context: context)
     }
 
@@ -331,6 +325,10 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
             head = try HTTP2RequestHead(validating: headers)
         } catch {
             self.reset(id, .protocolError, malformed: error)
+            return
+        }
+        guard head.listSize <= self.limits.http2MaxHeaderListSize else {
+            self.refuse(431, stream: id, requestComplete: endStream, context: context)
             return
         }
         // A request without a path is one this server does not serve (`CONNECT`), and so is
@@ -708,11 +706,16 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
     private func flushOutput(context: ChannelHandlerContext) {
         self.needsFlush = false
         guard self.output.readableBytes > 0 else { return }
-        // A new buffer for every flush: one kept per connection would hold its largest batch of
-        // answers for as long as the connection stays open.
+        context.writeAndFlush(self.takeOutput(), promise: nil)
+    }
+
+    /// The frames written since the last flush, for the channel. A new buffer takes their place
+    /// every time: one kept per connection would hold its largest batch of answers for as long
+    /// as the connection stays open.
+    private func takeOutput() -> NIOAny {
         let output = self.output
         self.output = ByteBuffer()
-        context.writeAndFlush(self.wrapOutboundOut(output), promise: nil)
+        return self.wrapOutboundOut(output)
     }
 
     /// Ends the connection for a protocol violation: `GOAWAY` with its code, then close.
@@ -735,9 +738,7 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
         self.closing = true
         self.streams = [:]
         self.output.writeHTTP2GoAway(lastStream: self.lastStream, code)
-        let output = self.output
-        self.output = ByteBuffer()
-        context.writeAndFlush(self.wrapOutboundOut(output)).assumeIsolated().whenComplete { _ in
+        context.writeAndFlush(self.takeOutput()).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
     }

@@ -255,6 +255,16 @@ enum HeaderFieldName {
         Self.isToken(name) && !value.utf8.containsByte { $0 == 13 || $0 == 10 || $0 == 0 }
     }
 
+    /// A `Content-Length` value as a length: one decimal number, digits only (RFC 9110 §8.6),
+    /// or `nil`. Lists (`5, 5`) and signs are refused: parsers that read them differently let a
+    /// request hide in another.
+    static func contentLength(_ value: String) -> Int? {
+        guard !value.isEmpty,
+            !value.utf8.containsByte(where: { $0 < UInt8(ascii: "0") || $0 > UInt8(ascii: "9") })
+        else { return nil }
+        return Int(value)
+    }
+
     /// Whether `name`, in any case, is `lowercaseName`.
     static func equal(_ name: some StringProtocol, _ lowercaseName: String) -> Bool {
         name.utf8.equalsIgnoringASCIICase(lowercase: lowercaseName.utf8)

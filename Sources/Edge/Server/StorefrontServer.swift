@@ -21,8 +21,8 @@ import Glibc
 /// flush into record-sized buffers: the one copy of a cached page on its way out, made because
 /// one TLS record per write cost more (measured: HTTP/2 +45 %, HTTP/1.1 +25 % req/s). Then
 /// ALPN picks HTTP/2 (``StorefrontHTTP2Handler``, which speaks the protocol itself for all
-/// of the connection's streams) or HTTP/1.1 (NIOHTTP1's request decoder and
-/// ``StorefrontRequestHandler``, which writes responses itself). ``Limits`` bound what one client can hold.
+/// of the connection's streams) or HTTP/1.1 (``StorefrontRequestHandler``, which reads requests
+/// with ``HTTP1RequestParser`` and writes responses itself). ``Limits`` bound what one client can hold.
 ///
 /// Start with ``start(configuration:tlsConfiguration:responder:group:logger:)``; stop with
 /// ``shutdown(gracePeriod:)``, which stops accepting, lets requests in flight finish up to the
