@@ -465,7 +465,7 @@ struct ServerTransportTests {
         #expect(paths == ["/hit/1", "/hit/2", "/hit/3", "/hit/4", "/hit/5"])
     }
 
-    /// A body shorter than a TLS record is merged with its head (TLSRecordCoalescer), a longer
+    /// A body shorter than a TLS record goes out in its head's buffer, a longer
     /// one goes out on its own: either way, one after the other on a connection, every byte
     /// arrives in order.
     @Test func bodiesOnBothSidesOfATLSRecordArriveWhole() async throws {

@@ -559,10 +559,14 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
         sendWindow: Int
     ) {
         let bodyless = isHead || response.body.readableBytes == 0
-        self.output.reserveCapacity(
-            minimumWritableBytes: 512 + (response.representation?.pageFields.http2Block.readableBytes ?? 0)
-                + (bodyless ? 0 : response.body.readableBytes + 9 * (1 + response.body.readableBytes / 16_384))
-        )
+        let frameBytes =
+            512 + (response.representation?.pageFields.http2Block.readableBytes ?? 0)
+            + (bodyless ? 0 : response.body.readableBytes + 9 * (1 + response.body.readableBytes / 16_384))
+        if self.output.readableBytes == 0 {
+            self.output = SpareOutputBuffer.take(minimumCapacity: frameBytes)
+        } else {
+            self.output.reserveCapacity(minimumWritableBytes: frameBytes)
+        }
         self.writeHeaders(response, stream: id, endStream: bodyless)
         if !bodyless {
             var body = response.body
@@ -706,16 +710,18 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
     private func flushOutput(context: ChannelHandlerContext) {
         self.needsFlush = false
         guard self.output.readableBytes > 0 else { return }
-        context.writeAndFlush(self.takeOutput(), promise: nil)
+        let output = self.takeOutput()
+        context.writeAndFlush(self.wrapOutboundOut(output), promise: nil)
+        SpareOutputBuffer.recycle(consume output)
     }
 
-    /// The frames written since the last flush, for the channel. A new buffer takes their place
-    /// every time: one kept per connection would hold its largest batch of answers for as long
-    /// as the connection stays open.
-    private func takeOutput() -> NIOAny {
+    /// The frames written since the last flush, for the channel. An empty buffer takes their
+    /// place: one kept per connection would hold its largest batch of answers for as long as
+    /// the connection stays open; the next answer takes the thread's spare.
+    private func takeOutput() -> ByteBuffer {
         let output = self.output
         self.output = ByteBuffer()
-        return self.wrapOutboundOut(output)
+        return output
     }
 
     /// Ends the connection for a protocol violation: `GOAWAY` with its code, then close.
@@ -738,7 +744,7 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
         self.closing = true
         self.streams = [:]
         self.output.writeHTTP2GoAway(lastStream: self.lastStream, code)
-        context.writeAndFlush(self.takeOutput()).assumeIsolated().whenComplete { _ in
+        context.writeAndFlush(self.wrapOutboundOut(self.takeOutput())).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
     }

@@ -48,6 +48,10 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
     private var timer: (task: Scheduled<Void>, firesAt: NIODeadline)?
     /// Cache hits on HTTP/1.1 are flushed once per read burst, so pipelined hits share a TLS record.
     private var needsFlush = false
+    /// The responses written since the last flush, in one buffer (the thread's spare).
+    private var output: ByteBuffer?
+    /// A buffer of responses already passed on ahead of a large body, to be recycled once flushed.
+    private var writtenOutput: ByteBuffer?
     private var date = HTTPDate()
     /// The request in flight, for its access-log line; `nil` when the log is off.
     private var logged: ResponseObserver.Request?
@@ -137,8 +141,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         if self.needsFlush {
-            self.needsFlush = false
-            context.flush()
+            self.flushOutput(context: context)
         }
         context.fireChannelReadComplete()
     }
@@ -205,16 +208,17 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
     ) {
         let bodyBytes = isHead ? 0 : response.body.readableBytes
         // A body that fits in one TLS record with its head goes out in the head's buffer: one
-        // write, which the record coalescer passes on without a copy of its own.
-        let bodyInHead = bodyBytes > 0 && bodyBytes <= TLSRecordCoalescer.recordSize - Self.headReserve
-        var head = self.serializedHead(
-            of: response,
-            keepAlive: keepAlive,
-            reservingBytes: bodyInHead ? bodyBytes : 0,
-            allocator: context.channel.allocator
+        // TLS record for both, where two writes would make two.
+        let bodyInHead = bodyBytes > 0 && bodyBytes <= Self.tlsRecordSize - Self.headReserve
+        var output =
+            self.output.take()
+            ?? SpareOutputBuffer.take(minimumCapacity: Self.tlsRecordSize)
+        output.reserveCapacity(
+            minimumWritableBytes: Self.headReserve + response.headers.count * 48 + (bodyInHead ? bodyBytes : 0)
         )
+        self.writeHead(of: response, keepAlive: keepAlive, into: &output)
         if bodyInHead {
-            head.writeImmutableBuffer(response.body)
+            output.writeImmutableBuffer(response.body)
         }
         self.connection.observer.finish(
             response,
@@ -228,17 +232,21 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
             self.state = .idle
             self.closeWhenIdle(after: self.limits.idleTimeout, context: context)
         }
-        context.write(self.wrapOutboundOut(head), promise: nil)
         if bodyBytes > 0, !bodyInHead {
+            // A large body goes out as it is, without a copy, after what was written before it.
+            context.write(self.wrapOutboundOut(output), promise: nil)
             context.write(self.wrapOutboundOut(response.body), promise: nil)
+            self.writtenOutput = output
+        } else {
+            self.output = output
         }
         guard keepAlive else {
-            context.flush()
+            self.flushOutput(context: context)
             self.closeAfterResponses(context: context)
             return
         }
         if flush {
-            context.flush()
+            self.flushOutput(context: context)
         } else {
             self.needsFlush = true
         }
@@ -248,6 +256,25 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
             self.resumeReading(context: context)
         }
     }
+
+    /// Writes the responses gathered since the last flush and flushes them; then, encrypted by
+    /// `NIOSSLHandler`, their buffer is free for the next flush on this thread.
+    private func flushOutput(context: ChannelHandlerContext) {
+        self.needsFlush = false
+        if let output = self.output.take() {
+            context.write(self.wrapOutboundOut(output), promise: nil)
+            context.flush()
+            SpareOutputBuffer.recycle(consume output)
+        } else {
+            context.flush()
+        }
+        if let written = self.writtenOutput.take() {
+            SpareOutputBuffer.recycle(consume written)
+        }
+    }
+
+    /// The most plaintext one TLS record carries (RFC 8446 §5.1).
+    static let tlsRecordSize = 16_384
 
     /// Room left in a TLS record for the head of a response whose body goes out with it; a
     /// cached page's head takes about 300 bytes.
@@ -259,8 +286,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         self.readRequests(context: context)
         if self.needsFlush {
             // Outside a read, no `channelReadComplete` will flush what was answered here.
-            self.needsFlush = false
-            context.flush()
+            self.flushOutput(context: context)
         }
         if case .responding = self.state { return }
         if self.readHeld {
@@ -277,22 +303,12 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         }
     }
 
-    /// The status line and header fields of `response`, as HTTP/1.1 puts them on the wire, in
-    /// a buffer with `reservingBytes` more room.
+    /// Writes the status line and header fields of `response` as HTTP/1.1 puts them on the wire.
     ///
     /// A responder's field whose name is not a token, or whose value holds a CR, LF or NUL, is
-    /// left out (and logged): written as is it could split the response. The transport's own
-    /// fields are those ``StorefrontResponse/forEachHeaderField(date:http2:leftOut:_:)`` names.
-    private func serializedHead(
-        of response: StorefrontResponse,
-        keepAlive: Bool,
-        reservingBytes: Int,
-        allocator: ByteBufferAllocator
-    ) -> ByteBuffer {
-        var buffer = allocator.buffer(
-            capacity: 192 + response.headers.count * 48 + (response.representation?.http1Fields.readableBytes ?? 0)
-                + reservingBytes
-        )
+    /// left out (and logged): written as is it could split the response. The transport adds
+    /// `Date`, `Content-Length` and HSTS, and `Connection: close` when the connection ends.
+    private func writeHead(of response: StorefrontResponse, keepAlive: Bool, into buffer: inout ByteBuffer) {
         if response.status == 200 {
             buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
         } else {
@@ -317,7 +333,6 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         buffer.writeStaticString("\r\nstrict-transport-security: ")
         buffer.writeString(StorefrontResponse.strictTransportSecurity)
         buffer.writeStaticString(keepAlive ? "\r\n\r\n" : "\r\nconnection: close\r\n\r\n")
-        return buffer
     }
 
     /// Answers with an empty error response and closes the connection.

@@ -17,10 +17,7 @@ import Glibc
 /// The HTTPS port has one listener per event loop (`SO_REUSEPORT`), so a connection is accepted
 /// on the loop that serves it; that option also lets another process of the same user bind the
 /// port. Each HTTPS connection runs `NIOSSLServerHandler` (its certificate's context chosen by the
-/// ClientHello's SNI name) and ``TLSRecordCoalescer``, which merges the small writes of one
-/// flush into record-sized buffers: the one copy of a cached page on its way out, made because
-/// one TLS record per write cost more (measured: HTTP/2 +45 %, HTTP/1.1 +25 % req/s). Then
-/// ALPN picks HTTP/2 (``StorefrontHTTP2Handler``, which speaks the protocol itself for all
+/// ClientHello's SNI name). Then ALPN picks HTTP/2 (``StorefrontHTTP2Handler``, which speaks the protocol itself for all
 /// of the connection's streams) or HTTP/1.1 (``StorefrontRequestHandler``, which reads requests
 /// with ``HTTP1RequestParser`` and writes responses itself). ``Limits`` bound what one client can hold.
 ///
@@ -336,49 +333,16 @@ public final class StorefrontServer: Sendable {
             channel.close(promise: nil)
         }
         channel.closeFuture.whenComplete { _ in handshakeDeadline.cancel() }
-        let coalescer = TLSRecordCoalescer()
         // What the ClientHello asked for and what it got; `nil` with one context for everyone.
         let served = NIOLoopBoundBox<(serverName: String?, certificate: CertificateBundle)?>(
             nil,
             eventLoop: channel.eventLoop
         )
-        switch tls {
-        case .single(let context):
-            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-        case .perServerName(let certificates):
-            // NIOSSL does not tell a server the SNI name, so it is read from the ClientHello, and
-            // the TLS handler with that name's certificate goes in after it.
-            try channel.pipeline.syncOperations.addHandler(
-                ByteToMessageHandler(
-                    SNIHandler { result in
-                        let serverName: String? = if case .hostname(let name) = result { name } else { nil }
-                        do {
-                            let (context, certificate) = try certificates.serverContext(forServerName: serverName)
-                            served.value = (serverName, certificate)
-                            try channel.pipeline.syncOperations.addHandler(
-                                NIOSSLServerHandler(context: context),
-                                position: .before(coalescer)
-                            )
-                        } catch {
-                            logger.error(
-                                "no TLS context for the server name",
-                                metadata: ["tls.server_name": "\(serverName ?? "none")", "error": "\(error)"]
-                            )
-                            channel.close(promise: nil)
-                        }
-                        return channel.eventLoop.makeSucceededVoidFuture()
-                    }
-                )
-            )
-        }
-        try channel.pipeline.syncOperations.addHandler(coalescer)
         let alpn = ApplicationProtocolNegotiationHandler { result in
             handshakeDeadline.cancel()
             return channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(
-                    TLSCloseHandler(lingerTimeout: limits.lingerTimeout),
-                    position: .before(coalescer)
-                )
+                // Last for now, so directly above the TLS handler once ALPN's handler is gone.
+                try channel.pipeline.syncOperations.addHandler(TLSCloseHandler(lingerTimeout: limits.lingerTimeout))
                 let connection = ConnectionContext(
                     peerAddress: peerAddress,
                     serverName: served.value?.serverName,
@@ -409,6 +373,35 @@ public final class StorefrontServer: Sendable {
                     channel.close(promise: nil)
                 }
             }
+        }
+        switch tls {
+        case .single(let context):
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+        case .perServerName(let certificates):
+            // NIOSSL does not tell a server the SNI name, so it is read from the ClientHello, and
+            // the TLS handler with that name's certificate goes in after it.
+            try channel.pipeline.syncOperations.addHandler(
+                ByteToMessageHandler(
+                    SNIHandler { result in
+                        let serverName: String? = if case .hostname(let name) = result { name } else { nil }
+                        do {
+                            let (context, certificate) = try certificates.serverContext(forServerName: serverName)
+                            served.value = (serverName, certificate)
+                            try channel.pipeline.syncOperations.addHandler(
+                                NIOSSLServerHandler(context: context),
+                                position: .before(alpn)
+                            )
+                        } catch {
+                            logger.error(
+                                "no TLS context for the server name",
+                                metadata: ["tls.server_name": "\(serverName ?? "none")", "error": "\(error)"]
+                            )
+                            channel.close(promise: nil)
+                        }
+                        return channel.eventLoop.makeSucceededVoidFuture()
+                    }
+                )
+            )
         }
         try channel.pipeline.syncOperations.addHandler(alpn)
     }
