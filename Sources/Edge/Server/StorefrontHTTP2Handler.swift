@@ -560,7 +560,7 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
     ) {
         let bodyless = isHead || response.body.readableBytes == 0
         let frameBytes =
-            512 + (response.representation?.pageFields.http2Block.readableBytes ?? 0)
+            512 + (response.page?.prepared.http2Block.readableBytes ?? 0)
             + (bodyless ? 0 : response.body.readableBytes + 9 * (1 + response.body.readableBytes / 16_384))
         if self.output.readableBytes == 0 {
             self.output = SpareOutputBuffer.take(minimumCapacity: frameBytes)

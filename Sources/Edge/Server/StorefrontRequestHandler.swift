@@ -5,8 +5,10 @@ import NIOHTTP1
 /// Reads HTTP/1.1 requests into ``StorefrontRequest``s and writes the responder's answers back.
 ///
 /// One handler serves an HTTP/1.1 connection: it reads requests from the connection's bytes
-/// with ``HTTP1RequestParser`` and writes its responses as bytes itself: status line and header
-/// fields straight into one buffer, then the body's buffer. NIOHTTP1's response encoder, its
+/// with ``HTTP1RequestParser`` and writes its responses as bytes itself: the answers to one
+/// read's requests, status lines, header fields and bodies, into one buffer (the thread's
+/// ``SpareOutputBuffer``), so that they share TLS records; a body over a record's size follows
+/// as its own buffer, uncopied. NIOHTTP1's response encoder, its
 /// outbound header validator and `HTTPServerPipelineHandler` cost a third of the handler's share
 /// of a cached page (three response parts through three more handlers, an `HTTPHeaders` built
 /// per response), so this handler does their work: it writes only fields it knows are well
@@ -274,7 +276,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
     }
 
     /// The most plaintext one TLS record carries (RFC 8446 §5.1).
-    static let tlsRecordSize = 16_384
+    private static let tlsRecordSize = 16_384
 
     /// Room left in a TLS record for the head of a response whose body goes out with it; a
     /// cached page's head takes about 300 bytes.
@@ -319,8 +321,8 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
             buffer.writeString(status.reasonPhrase)
             buffer.writeStaticString("\r\n")
         }
-        if let representation = response.representation {
-            buffer.writeImmutableBuffer(representation.http1Fields)
+        if let page = response.page {
+            buffer.writeImmutableBuffer(page.http1Fields(for: response.encoding))
         }
         response.forEachResponderField(http2: false, leftOut: self.logger.responseFieldLeftOut) { name, value in
             if !keepAlive, HeaderFieldName.equal(name, "connection") { return }

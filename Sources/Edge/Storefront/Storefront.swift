@@ -496,18 +496,20 @@ public final class StorefrontService: StorefrontResponder {
     /// The cached page as the request wants it: negotiated encoding, `304` when the client's
     /// `If-None-Match` holds the representation's tag.
     static func response(from page: CachedPage, to request: StorefrontRequest) -> StorefrontResponse {
-        let encoding: ContentEncoding = Self.acceptsGzip(request.header("accept-encoding")) ? .gzip : .identity
-        let representation = page.representation(for: encoding)
-        if page.status == 200, let tags = request.header("if-none-match"),
-            Self.matches(tags, etag: representation.etag)
-        {
-            var headers = page.prepared.fields.filter { !HeaderFieldName.equal($0.name, "content-type") }
-            headers.append(("ETag", representation.etag))
-            return StorefrontResponse(status: 304, headers: headers, body: ByteBuffer())
+        let wanted: ContentEncoding = Self.acceptsGzip(request.header("accept-encoding")) ? .gzip : .identity
+        let encoding = page.encoding(closestTo: wanted)
+        if page.status == 200, let tags = request.header("if-none-match") {
+            let etag = page.representation(for: encoding).etag
+            if Self.matches(tags, etag: etag) {
+                var headers = page.prepared.fields.filter { !HeaderFieldName.equal($0.name, "content-type") }
+                headers.append(("ETag", etag))
+                return StorefrontResponse(status: 304, headers: headers, body: ByteBuffer())
+            }
         }
         // Kept for `HEAD` too: the transports send its `content-length` and leave the body out.
-        var response = StorefrontResponse(status: page.status, headers: [], body: representation.body)
-        response.representation = representation
+        var response = StorefrontResponse(status: page.status, headers: [], body: page.body(for: encoding))
+        response.page = page
+        response.encoding = encoding
         return response
     }
 

@@ -57,9 +57,15 @@ public struct StorefrontResponse: Sendable {
     public var tenantID: UUID?
     /// How the page cache took part, for the access log.
     public var cacheStatus: CacheStatus
-    /// The cached page's representation the response was made from, whose fields are sent
-    /// before ``headers``.
-    var representation: CachedPage.Representation?
+    /// The cached page the response was made from; the fields of its representation in
+    /// ``encoding`` are sent before ``headers``. The page rather than a copy of that
+    /// representation, so that the response holds one reference where the copy held four.
+    var page: CachedPage?
+    /// Which of ``page``'s representations the response sends: one the page has.
+    var encoding = ContentEncoding.identity
+
+    /// The representation of ``page`` that the response sends.
+    var representation: CachedPage.Representation? { self.page?.representation(for: self.encoding) }
 
     /// The first value of a header field, by name in any case: the representation's or one of
     /// ``headers``.
