@@ -48,12 +48,12 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
     private var idleDeadline = NIODeadline.distantFuture
     /// The one timer that enforces ``idleDeadline``, and when it fires.
     private var timer: (task: Scheduled<Void>, firesAt: NIODeadline)?
-    /// Cache hits on HTTP/1.1 are flushed once per read burst, so pipelined hits share a TLS record.
-    private var needsFlush = false
-    /// The responses written since the last flush, in one buffer (the thread's spare).
+    /// The responses written since the last flush, in one buffer (the thread's spare). Cache
+    /// hits on HTTP/1.1 are flushed once per read burst, so pipelined hits share a TLS record.
     private var output: ByteBuffer?
     /// A buffer of responses already passed on ahead of a large body, to be recycled once flushed.
     private var writtenOutput: ByteBuffer?
+    private var needsFlush: Bool { self.output != nil || self.writtenOutput != nil }
     private var date = HTTPDate()
     /// The request in flight, for its access-log line; `nil` when the log is off.
     private var logged: ResponseObserver.Request?
@@ -249,8 +249,6 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
         }
         if flush {
             self.flushOutput(context: context)
-        } else {
-            self.needsFlush = true
         }
         if self.quiescing {
             self.closeAfterResponses(context: context)
@@ -262,7 +260,6 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
     /// Writes the responses gathered since the last flush and flushes them; then, encrypted by
     /// `NIOSSLHandler`, their buffer is free for the next flush on this thread.
     private func flushOutput(context: ChannelHandlerContext) {
-        self.needsFlush = false
         if let output = self.output.take() {
             context.write(self.wrapOutboundOut(output), promise: nil)
             context.flush()
