@@ -26,8 +26,8 @@ import NIOHPACK
 /// Limits: at most `http2MaxConcurrentStreams` streams open (more are refused with
 /// `REFUSED_STREAM`); a request whose header list is over `http2MaxHeaderListSize` gets 431
 /// (RFC 9113 §10.5.1), and one that decodes to more than twice that ends the connection, as does
-/// a compressed block over it; and 200 resets by the client in 30 seconds (the "rapid reset" attack, CVE-2023-44487) end the connection with
-/// `ENHANCE_YOUR_CALM`. While the client does not read what the server writes (the channel is
+/// a compressed block over it; and 200 resets by the client in 30 seconds (the "rapid reset"
+/// attack, CVE-2023-44487) end the connection with `ENHANCE_YOUR_CALM`. While the client does not read what the server writes (the channel is
 /// not writable), nothing more is read from it, so pings and settings it keeps sending cannot
 /// pile up answers.
 ///
@@ -559,9 +559,10 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
         sendWindow: Int
     ) {
         let bodyless = isHead || response.body.readableBytes == 0
+        let bodyBytes = bodyless ? 0 : response.body.readableBytes
         let frameBytes =
             512 + (response.page?.prepared.http2Block.readableBytes ?? 0)
-            + (bodyless ? 0 : response.body.readableBytes + 9 * (1 + response.body.readableBytes / 16_384))
+            + (bodyless ? 0 : bodyBytes + 9 * (1 + bodyBytes / self.peerMaxFrameSize))
         if self.output.readableBytes == 0 {
             self.output = SpareOutputBuffer.take(minimumCapacity: frameBytes)
         } else {

@@ -78,7 +78,7 @@ extension StorefrontResponse {
     /// checked here (``forEachResponderField(http2:leftOut:_:)``).
     func writeHTTP2HeaderBlock(into block: inout ByteBuffer, date: String, leftOut: (_ name: String) -> Void) {
         block.writeHPACKStatus(self.status)
-        self.representation?.writeHTTP2Fields(into: &block)
+        self.page?.withRepresentation(for: self.encoding) { $0.writeHTTP2Fields(into: &block) }
         self.forEachResponderField(http2: true, leftOut: leftOut) { name, value in
             block.writeHPACKField(name: name, value: value)
         }

@@ -8,13 +8,12 @@ import NIOHTTP1
 /// with ``HTTP1RequestParser`` and writes its responses as bytes itself: the answers to one
 /// read's requests, status lines, header fields and bodies, into one buffer (the thread's
 /// ``SpareOutputBuffer``), so that they share TLS records; a body over a record's size follows
-/// as its own buffer, uncopied. NIOHTTP1's response encoder, its
-/// outbound header validator and `HTTPServerPipelineHandler` cost a third of the handler's share
-/// of a cached page (three response parts through three more handlers, an `HTTPHeaders` built
-/// per response), so this handler does their work: it writes only fields it knows are well
-/// formed (a value with a CR, LF or NUL is dropped), and it keeps pipelined requests in order by
-/// reading no further while a response is being rendered, and holding the channel's reads,
-/// until that response is written. (HTTP/2 connections have ``StorefrontHTTP2Handler``.)
+/// as its own buffer, uncopied. NIOHTTP1's response encoder, its outbound header validator and
+/// `HTTPServerPipelineHandler` cost a third of the handler's share of a cached page (three
+/// response parts through three more handlers, an `HTTPHeaders` built per response), so this
+/// handler does their work: it writes only fields it knows are well formed (a value with a CR,
+/// LF or NUL is dropped), and it keeps pipelined requests in order by reading no further while a
+/// response is being rendered, and holding the channel's reads, until that response is written. (HTTP/2 connections have ``StorefrontHTTP2Handler``.)
 ///
 /// A cache hit is answered on the event loop from ``StorefrontResponder/immediateResponse(to:)``
 /// with no task hop; a miss runs ``StorefrontResponder/respond(to:)`` in a task and hops back
@@ -318,9 +317,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
             buffer.writeString(status.reasonPhrase)
             buffer.writeStaticString("\r\n")
         }
-        if let page = response.page {
-            buffer.writeImmutableBuffer(page.http1Fields(for: response.encoding))
-        }
+        response.page?.withRepresentation(for: response.encoding) { buffer.writeImmutableBuffer($0.http1Fields) }
         response.forEachResponderField(http2: false, leftOut: self.logger.responseFieldLeftOut) { name, value in
             if !keepAlive, HeaderFieldName.equal(name, "connection") { return }
             buffer.writeHTTP1Field(name: name, value: value)

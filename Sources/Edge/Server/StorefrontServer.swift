@@ -17,9 +17,10 @@ import Glibc
 /// The HTTPS port has one listener per event loop (`SO_REUSEPORT`), so a connection is accepted
 /// on the loop that serves it; that option also lets another process of the same user bind the
 /// port. Each HTTPS connection runs `NIOSSLServerHandler` (its certificate's context chosen by the
-/// ClientHello's SNI name). Then ALPN picks HTTP/2 (``StorefrontHTTP2Handler``, which speaks the protocol itself for all
-/// of the connection's streams) or HTTP/1.1 (``StorefrontRequestHandler``, which reads requests
-/// with ``HTTP1RequestParser`` and writes responses itself). ``Limits`` bound what one client can hold.
+/// ClientHello's SNI name). Then ALPN picks HTTP/2 (``StorefrontHTTP2Handler``, which speaks the
+/// protocol itself for all of the connection's streams) or HTTP/1.1 (``StorefrontRequestHandler``,
+/// which reads requests with ``HTTP1RequestParser`` and writes responses itself). ``Limits``
+/// bound what one client can hold.
 ///
 /// Start with ``start(configuration:tlsConfiguration:responder:group:logger:)``; stop with
 /// ``shutdown(gracePeriod:)``, which stops accepting, lets requests in flight finish up to the

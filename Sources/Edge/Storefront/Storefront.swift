@@ -497,9 +497,9 @@ public final class StorefrontService: StorefrontResponder {
     /// `If-None-Match` holds the representation's tag.
     static func response(from page: CachedPage, to request: StorefrontRequest) -> StorefrontResponse {
         let wanted: ContentEncoding = Self.acceptsGzip(request.header("accept-encoding")) ? .gzip : .identity
-        let encoding = page.encoding(closestTo: wanted)
+        let encoding = page.withRepresentation(for: wanted) { $0.encoding }
         if page.status == 200, let tags = request.header("if-none-match") {
-            let etag = page.representation(for: encoding).etag
+            let etag = page.withRepresentation(for: encoding) { $0.etag }
             if Self.matches(tags, etag: etag) {
                 var headers = page.prepared.fields.filter { !HeaderFieldName.equal($0.name, "content-type") }
                 headers.append(("ETag", etag))
@@ -507,7 +507,8 @@ public final class StorefrontService: StorefrontResponder {
             }
         }
         // Kept for `HEAD` too: the transports send its `content-length` and leave the body out.
-        var response = StorefrontResponse(status: page.status, headers: [], body: page.body(for: encoding))
+        let body = page.withRepresentation(for: encoding) { $0.body }
+        var response = StorefrontResponse(status: page.status, headers: [], body: body)
         response.page = page
         response.encoding = encoding
         return response

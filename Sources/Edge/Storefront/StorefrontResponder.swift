@@ -64,16 +64,15 @@ public struct StorefrontResponse: Sendable {
     /// Which of ``page``'s representations the response sends: one the page has.
     var encoding = ContentEncoding.identity
 
-    /// The representation of ``page`` that the response sends.
-    var representation: CachedPage.Representation? { self.page?.representation(for: self.encoding) }
-
     /// The first value of a header field, by name in any case: the representation's or one of
     /// ``headers``.
     public func header(_ name: String) -> String? {
         let lowercased = name.lowercased()
         var found: String?
-        self.representation?.forEachField { fieldName, value in
-            if found == nil, HeaderFieldName.equal(fieldName, lowercased) { found = value }
+        self.page?.withRepresentation(for: self.encoding) { representation in
+            representation.forEachField { fieldName, value in
+                if found == nil, HeaderFieldName.equal(fieldName, lowercased) { found = value }
+            }
         }
         return found ?? self.headers.first { HeaderFieldName.equal($0.name, lowercased) }?.value
     }
