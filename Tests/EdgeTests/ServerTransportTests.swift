@@ -359,6 +359,10 @@ struct ServerFixture {
                 // The server may close without close_notify after an error response.
             } catch ChannelError.ioOnClosedChannel {
                 // The server closed before the bytes were written: what the timeout tests provoke.
+            } catch let error as IOError where error.errnoCode == ECONNRESET {
+                // The server closed with bytes of the client's still unread, as the handshake
+                // deadline does to a handshake that a loaded machine has not finished: a close
+                // all the same. Tests that expect an answer find its text missing.
             }
             await whileOwnSideOpen?()
             return text
