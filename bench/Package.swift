@@ -53,6 +53,8 @@ let package = Package(
             name: "edge-micro",
             dependencies: [
                 .product(name: "Edge", package: "storefront-edge"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Render", package: "storefront-edge"),
                 .product(name: "TenantStore", package: "storefront-edge"),
             ],

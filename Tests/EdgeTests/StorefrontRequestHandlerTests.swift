@@ -4,7 +4,7 @@ import NIOCore
 import NIOEmbedded
 import Testing
 
-@testable import Edge
+@_spi(Benchmarks) @testable import Edge
 
 /// Which errors make the HTTP/1.1 handler close its connection, and how its responses leave.
 @Suite struct StorefrontRequestHandlerTests {
@@ -81,6 +81,29 @@ import Testing
         #expect(written.count == 3 && Array(written[1].readableBytesView) == EchoResponder.sizedBody(40_000))
         #expect(texts.last?.contains("\r\n\r\nabcdeHTTP/1.1 200 OK\r\n") == true)
         #expect(texts.last?.hasSuffix("\r\n\r\nabcdefg") == true)
+        _ = try channel.finish()
+    }
+
+    /// The seam `bench/run micro` times the transports through answers as a cache hit does:
+    /// the page with its tag, and `304` for a request that holds the tag.
+    @Test func theBenchmarkSeamAnswersWithThePageAsACacheHit() throws {
+        let page = CachedPage(
+            status: 200,
+            headers: [("Content-Type", "text/html; charset=utf-8")],
+            body: ByteBuffer(string: "<p>hello</p>"),
+            gzipBody: nil
+        )
+        let channel = EmbeddedChannel()
+        try StorefrontServer.addProtocolHandler(to: channel, http2: false, answering: page)
+        try channel.connect(to: SocketAddress(ipAddress: "192.0.2.2", port: 443)).wait()
+        let requests =
+            "GET / HTTP/1.1\r\nHost: acme.localhost\r\n\r\n"
+            + "GET / HTTP/1.1\r\nHost: acme.localhost\r\nIf-None-Match: \(page.etag)\r\n\r\n"
+        try channel.writeInbound(ByteBuffer(string: requests))
+        let answers = String(buffer: try #require(try channel.readOutbound(as: ByteBuffer.self)))
+        #expect(answers.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(answers.contains("ETag: \(page.etag)\r\n"))
+        #expect(answers.contains("\r\n\r\n<p>hello</p>HTTP/1.1 304 Not Modified\r\n"))
         _ = try channel.finish()
     }
 }

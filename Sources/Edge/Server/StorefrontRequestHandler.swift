@@ -317,7 +317,7 @@ final class StorefrontRequestHandler: ChannelDuplexHandler {
             buffer.writeString(status.reasonPhrase)
             buffer.writeStaticString("\r\n")
         }
-        response.page?.withRepresentation(for: response.encoding) { buffer.writeImmutableBuffer($0.http1Fields) }
+        response.page?.withRepresentation(for: response.encoding) { _ = buffer.writeImmutableBuffer($0.http1Fields) }
         response.forEachResponderField(http2: false, leftOut: self.logger.responseFieldLeftOut) { name, value in
             if !keepAlive, HeaderFieldName.equal(name, "connection") { return }
             buffer.writeHTTP1Field(name: name, value: value)

@@ -407,7 +407,7 @@ public final class StorefrontServer: Sendable {
         try channel.pipeline.syncOperations.addHandler(alpn)
     }
 
-    private static func configureHTTP1(
+    static func configureHTTP1(
         _ channel: any Channel,
         limits: Limits,
         responder: any StorefrontResponder,
@@ -426,7 +426,7 @@ public final class StorefrontServer: Sendable {
         )
     }
 
-    private static func configureHTTP2(
+    static func configureHTTP2(
         _ channel: any Channel,
         limits: Limits,
         responder: any StorefrontResponder,

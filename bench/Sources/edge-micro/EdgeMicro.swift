@@ -1,15 +1,24 @@
-import Edge
+@_spi(Benchmarks) import Edge
 import Foundation
+import NIOCore
+import NIOEmbedded
 import Render
 import TenantStore
 
 /// `bench/run micro`: the two lookups every storefront request makes before any byte is
-/// written, through the Edge module's public API, and the JSON every audited admin write makes.
+/// written and the writing of its answer, through the Edge module's API, and the JSON every
+/// audited admin write makes.
 ///
 /// - host resolution: `HostResolver.resolve(authority:)` on `t00001.bench.test:8443`-style
 ///   authorities (normalisation and classification), over 10,000 tenant hosts;
 /// - page cache hit: `PageCache.lookup` for 32,000 cached pages (1,000 tenants × 32 routes),
 ///   on one thread and on every core at once (the cache has one lock);
+/// - response encoding: a `GET` answered with a cached 8,000-byte page by the storefront's
+///   HTTP/1.1 handler (request read, status line, fields and body written) and by its HTTP/2
+///   handler (HEADERS decoded; HEADERS and DATA frames written), on an `EmbeddedChannel`:
+///   the transports' share of a cache hit, without TLS, sockets or the two lookups above;
+///   beside them, a handler that writes the same HTTP/1.1 answer without reading the request
+///   (the channel round trip's own cost, the floor under both);
 /// - an audit event to and from JSON text, as every audited admin write stores one and an
 ///   audit listing reads a page of them: through `JSONValue` (the store's codec) and through
 ///   Foundation's `JSONEncoder`/`JSONDecoder` beside it.
@@ -75,10 +84,19 @@ enum EdgeMicro {
             { for _ in $0 { precondition((try? JSONDecoder().decode(AuditEvent.self, from: data)) == event) } }
         )
 
+        let page = Self.page(bodyBytes: 8_000)
+        let responseOperations = operations / 10
+        let http1 = try Self.measureHTTP1(page, operations: responseOperations)
+        let http2 = try Self.measureHTTP2(page, operations: responseOperations)
+        let harness = try Self.measureHarness(answering: http1.answer, operations: responseOperations)
+
         let rows: [(String, String, Double)] = [
             ("resolve_ns", "host resolution (1 thread)", resolve),
             ("cache_hit_ns", "page cache hit (1 thread)", lookup),
             ("cache_hit_concurrent_ns", "page cache hit (\(cores) threads, per lookup)", concurrent),
+            ("response_http1_ns", "8 KB cached page answered, HTTP/1.1", http1.nanoseconds),
+            ("response_http2_ns", "8 KB cached page answered, HTTP/2", http2),
+            ("response_floor_ns", "the same bytes from a fixed-answer handler", harness),
             ("audit_encode_ns", "audit event to JSON, JSONValue", encodeValue),
             ("audit_encode_foundation_ns", "audit event to JSON, JSONEncoder", encodeFoundation),
             ("audit_decode_ns", "audit event from JSON, JSONValue", decodeValue),
@@ -99,17 +117,22 @@ enum EdgeMicro {
         FileHandle.standardError.write(Data("edge-micro: wrote \(output)\n".utf8))
     }
 
-    /// A cache holding every page, with a budget large enough that nothing is evicted.
-    static func filledCache(tenants: Int, routesPerTenant: Int, bodyBytes: Int) -> (PageCache, [CacheKey]) {
-        let cache = PageCache(budgetBytes: 1 << 30)
-        let page = CachedPage(
+    /// A page as the storefront caches it, with `bodyBytes` of body.
+    static func page(bodyBytes: Int) -> CachedPage {
+        CachedPage(
             rendered: RenderedPage(
                 status: 200,
                 contentType: "text/html; charset=utf-8",
                 body: Array(repeating: UInt8(ascii: "x"), count: bodyBytes)
             ),
-            headers: [("Cache-Control", "no-cache")]
+            headers: [("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding")]
         )
+    }
+
+    /// A cache holding every page, with a budget large enough that nothing is evicted.
+    static func filledCache(tenants: Int, routesPerTenant: Int, bodyBytes: Int) -> (PageCache, [CacheKey]) {
+        let cache = PageCache(budgetBytes: 1 << 30)
+        let page = Self.page(bodyBytes: bodyBytes)
         var keys: [CacheKey] = []
         for _ in 0..<tenants {
             let tenant = UUID()
@@ -146,15 +169,23 @@ enum EdgeMicro {
         _ body: @escaping @Sendable (Range<Int>) -> Void
     ) -> Double {
         body(0..<min(operations, 10_000))
-        var samples: [Double] = []
-        for _ in 0..<batches {
+        return Self.median(batches: batches, operations: operations) {
             let share = operations / threads
-            let start = ContinuousClock.now
             let group = DispatchGroup()
             for thread in 0..<threads {
                 DispatchQueue.global().async(group: group) { body(thread * share..<(thread + 1) * share) }
             }
             group.wait()
+        }
+    }
+
+    /// Nanoseconds per operation of `batch`, which runs `operations` operations: the median of
+    /// `batches` runs.
+    static func median(batches: Int = Self.batches, operations: Int, _ batch: () throws -> Void) rethrows -> Double {
+        var samples: [Double] = []
+        for _ in 0..<batches {
+            let start = ContinuousClock.now
+            try batch()
             let elapsed = ContinuousClock.now - start
             samples.append(Double(elapsed.components.attoseconds) / 1e9 + Double(elapsed.components.seconds) * 1e9)
         }
