@@ -113,6 +113,14 @@ def cpu_ticks(pids):
     return total
 
 
+def machine_ticks():
+    """The machine's busy and idle time since boot, over all cores, in clock ticks."""
+    with open("/proc/stat") as stat:
+        fields = [int(field) for field in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields[:8]) - idle, idle
+
+
 def rss_mb(pids):
     total_kb = 0
     for pid in pids:
@@ -432,14 +440,25 @@ class Load:
 
 
 def measured(server, run):
-    """Runs `run` and adds the server's CPU time per request (µs) to its result, and for the
-    edge the share of its page-cache lookups that hit during the run."""
+    """Runs `run` and adds the server's CPU time per request (µs) to its result, the rest of the
+    machine's busy time per request (the load generator, the kernel's work for it, anything
+    else) and its idle time per request, and for the edge the share of its page-cache lookups
+    that hit during the run.
+
+    The load generator shares the cores, so a request costs the machine the sum of the three:
+    req/s is the cores' time over that sum, and a server's CPU saving moves req/s only by its
+    share of it."""
     pids = server.pids()
     counters = getattr(server, "cache_counters", None)
     cache_before = counters() if counters else None
     before = cpu_ticks(pids)
+    busy_before, idle_before = machine_ticks()
     result = run()
-    result["cpu_us_per_request"] = (cpu_ticks(pids) - before) * TICK_SECONDS * 1e6 / max(1, result["requests"])
+    busy_after, idle_after = machine_ticks()
+    per_request = TICK_SECONDS * 1e6 / max(1, result["requests"])
+    result["cpu_us_per_request"] = (cpu_ticks(pids) - before) * per_request
+    result["rest_us_per_request"] = (busy_after - busy_before) * per_request - result["cpu_us_per_request"]
+    result["idle_us_per_request"] = (idle_after - idle_before) * per_request
     if counters:
         hits, misses = (after - earlier for after, earlier in zip(counters(), cache_before))
         result["cache_hit_ratio"] = hits / (hits + misses) if hits + misses else None
@@ -643,6 +662,17 @@ def report(results, settings):
                 f"cpu {nio['cpu_us_per_request']:>5.1f} µs/req  nio/nginx "
                 f"{same_round_ratio(rounds, scenario, server='nio'):.2f}×  edge/nio "
                 f"{same_round_ratio(rounds, scenario, baseline='nio'):.2f}×")
+    lines.append("")
+    lines.append("each request's share of the two cores (µs; medians over rounds): the server's CPU, the rest of the")
+    lines.append("machine's busy time (load generator, its kernel work, anything else), and idle time:")
+    for label, scenario in rows:
+        if scenario not in NIO_SCENARIOS:
+            continue
+        shares = []
+        for name, result in (("edge", edge[scenario]), ("nginx", nginx[scenario]), ("nio", results["nio"][scenario])):
+            shares.append(f"{name} {result['cpu_us_per_request']:4.1f} + {result['rest_us_per_request']:4.1f}"
+                          f" + {result['idle_us_per_request']:4.1f}")
+        lines.append(f"  {label:<28} " + "   ".join(shares))
     lines.append(
         f"RSS after warm-up: edge {results['rss_mb']:.0f} MB (peak {results['edge_peak_rss_mb']:.0f} MB), "
         f"nginx {results['nginx_rss_mb']:.0f} MB (master + {CORES} workers); edge/nginx "
@@ -911,6 +941,8 @@ def write_json(path, results, settings):
             "errors: non-2xx/3xx responses and socket errors, summed over all runs of all scenarios.",
             "cache_hit_ratio: page-cache hits / lookups during the rotating runs, from the edge's /metrics; "
             "cache_hit_ratio_by_scenario has every scenario's.",
+            "machine_us_per_request: per request, the server's CPU (cpu), the rest of the machine's busy time "
+            "(rest: the load generator, its kernel work, anything else) and idle time, from /proc/stat.",
         ],
         "h1_rps": edge["hot"]["rps"],
         "nginx_h1_rps": nginx["hot"]["rps"],
@@ -941,6 +973,11 @@ def write_json(path, results, settings):
         "nginx_handshakes_per_s": nginx["handshakes"]["rps"],
         "cpu_us_per_request": {name: result["cpu_us_per_request"] for name, result in edge.items() if result},
         "nginx_cpu_us_per_request": {name: result["cpu_us_per_request"] for name, result in nginx.items()},
+        "machine_us_per_request": {
+            name: {scenario: {share: by_scenario[scenario][f"{share}_us_per_request"]
+                              for share in ("cpu", "rest", "idle")} for scenario in NIO_SCENARIOS}
+            for name, by_scenario in (("edge", edge), ("nginx", nginx), ("nio", results["nio"]))
+        },
         "rss_mb": results["rss_mb"],
         "peak_rss_mb": results["edge_peak_rss_mb"],
         "nginx_rss_mb": results["nginx_rss_mb"],
