@@ -24,25 +24,14 @@ extension StorefrontServer {
             certificate: nil,
             trustedProxies: try TrustedProxies(parsing: [])
         )
-        let responder = PageResponder(page: page)
-        let logger = Logger(label: "edge.benchmark")
-        if http2 {
-            try Self.configureHTTP2(
-                channel,
-                limits: limits,
-                responder: responder,
-                connection: connection,
-                logger: logger
-            )
-        } else {
-            try Self.configureHTTP1(
-                channel,
-                limits: limits,
-                responder: responder,
-                connection: connection,
-                logger: logger
-            )
-        }
+        try Self.addProtocolHandler(
+            to: channel,
+            http2: http2,
+            limits: limits,
+            responder: PageResponder(page: page),
+            connection: connection,
+            logger: Logger(label: "edge.benchmark")
+        )
     }
 }
 

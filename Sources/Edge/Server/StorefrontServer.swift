@@ -351,28 +351,25 @@ public final class StorefrontServer: Sendable {
                     trustedProxies: reloadable.trustedProxies,
                     observer: ResponseObserver(metrics: metrics, accessLog: reloadable.accessLog)
                 )
+                let http2: Bool
                 switch result {
                 case .negotiated("h2"):
-                    metrics?.recordHandshake(http2: true)
-                    try Self.configureHTTP2(
-                        channel,
-                        limits: limits,
-                        responder: responder,
-                        connection: connection,
-                        logger: logger
-                    )
+                    http2 = true
                 case .negotiated("http/1.1"), .fallback:
-                    metrics?.recordHandshake(http2: false)
-                    try Self.configureHTTP1(
-                        channel,
-                        limits: limits,
-                        responder: responder,
-                        connection: connection,
-                        logger: logger
-                    )
+                    http2 = false
                 case .negotiated:
                     channel.close(promise: nil)
+                    return
                 }
+                metrics?.recordHandshake(http2: http2)
+                try Self.addProtocolHandler(
+                    to: channel,
+                    http2: http2,
+                    limits: limits,
+                    responder: responder,
+                    connection: connection,
+                    logger: logger
+                )
             }
         }
         switch tls {
@@ -407,38 +404,29 @@ public final class StorefrontServer: Sendable {
         try channel.pipeline.syncOperations.addHandler(alpn)
     }
 
-    static func configureHTTP1(
-        _ channel: any Channel,
+    /// Puts the handler of the protocol ALPN chose on `channel`.
+    static func addProtocolHandler(
+        to channel: any Channel,
+        http2: Bool,
         limits: Limits,
         responder: any StorefrontResponder,
         connection: ConnectionContext,
         logger: Logger
     ) throws {
-        // StorefrontRequestHandler reads the requests, keeps its own header-read and keep-alive
-        // deadline, and writes the responses.
-        try channel.pipeline.syncOperations.addHandler(
-            StorefrontRequestHandler(
-                responder: responder,
-                limits: limits,
-                connection: connection,
-                logger: logger
-            )
-        )
-    }
-
-    static func configureHTTP2(
-        _ channel: any Channel,
-        limits: Limits,
-        responder: any StorefrontResponder,
-        connection: ConnectionContext,
-        logger: Logger
-    ) throws {
-        // `StorefrontHTTP2Handler` closes an idle connection itself, with GOAWAY and
-        // close_notify, when this reports the connection silent.
         let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(IdleStateHandler(readTimeout: limits.idleTimeout), position: .first)
-        try pipeline.addHandler(
-            StorefrontHTTP2Handler(responder: responder, limits: limits, connection: connection, logger: logger)
-        )
+        if http2 {
+            // `StorefrontHTTP2Handler` closes an idle connection itself, with GOAWAY and
+            // close_notify, when this reports the connection silent.
+            try pipeline.addHandler(IdleStateHandler(readTimeout: limits.idleTimeout), position: .first)
+            try pipeline.addHandler(
+                StorefrontHTTP2Handler(responder: responder, limits: limits, connection: connection, logger: logger)
+            )
+        } else {
+            // StorefrontRequestHandler reads the requests, keeps its own header-read and
+            // keep-alive deadline, and writes the responses.
+            try pipeline.addHandler(
+                StorefrontRequestHandler(responder: responder, limits: limits, connection: connection, logger: logger)
+            )
+        }
     }
 }
