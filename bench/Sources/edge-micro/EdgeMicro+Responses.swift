@@ -7,26 +7,26 @@ import NIOEmbedded
 extension EdgeMicro {
     static let host = "t00001.bench.test"
     static let path = "/products/item-1"
+    static var http1Request: ByteBuffer {
+        ByteBuffer(string: "GET \(Self.path) HTTP/1.1\r\nHost: \(Self.host)\r\n\r\n")
+    }
 
     /// Nanoseconds per `GET` answered with `page` by the HTTP/1.1 handler, and the answer.
     static func measureHTTP1(_ page: CachedPage, operations: Int) throws -> (nanoseconds: Double, answer: ByteBuffer) {
         let channel = EmbeddedChannel()
         try StorefrontServer.addProtocolHandler(to: channel, http2: false, answering: page)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
-        let request = ByteBuffer(string: "GET \(Self.path) HTTP/1.1\r\nHost: \(Self.host)\r\n\r\n")
+        let request = Self.http1Request
         let answer = try Self.answer(to: request, on: channel)
         precondition(
             String(buffer: answer).hasPrefix("HTTP/1.1 200 OK\r\n")
                 && answer.readableBytes > page.identityBody.readableBytes,
             "the HTTP/1.1 handler answers with the page"
         )
-        let size = answer.readableBytes
-        let exchange = { (_: Int) throws in
-            let answer = try Self.answer(to: request, on: channel)
-            precondition(answer.readableBytes == size, "every answer is whole")
+        let nanoseconds = try Self.timeExchanges(operations: operations, size: answer.readableBytes) {
+            try Self.answer(to: request, on: channel)
         }
-        try (0..<min(operations, 10_000)).forEach(exchange)
-        return (try Self.median(operations: operations) { try (0..<operations).forEach(exchange) }, answer)
+        return (nanoseconds, answer)
     }
 
     /// Nanoseconds per `GET` answered with `page` by the HTTP/2 handler, each on a new stream.
@@ -68,13 +68,7 @@ extension EdgeMicro {
             answer.readableBytes > page.identityBody.readableBytes && answer.getInteger(at: 3, as: UInt8.self) == 0x1,
             "the HTTP/2 handler answers with HEADERS and the page's DATA"
         )
-        let size = answer.readableBytes
-        func exchangeWhole(_: Int) throws {
-            let answer = try exchange()
-            precondition(answer.readableBytes == size, "every answer is whole")
-        }
-        try (0..<min(operations, 10_000)).forEach(exchangeWhole)
-        return try Self.median(operations: operations) { try (0..<operations).forEach(exchangeWhole) }
+        return try Self.timeExchanges(operations: operations, size: answer.readableBytes, exchange)
     }
 
     /// Nanoseconds per read answered by a handler that writes the HTTP/1.1 answer `prepared`
@@ -83,13 +77,25 @@ extension EdgeMicro {
     static func measureHarness(answering prepared: ByteBuffer, operations: Int) throws -> Double {
         let channel = EmbeddedChannel(handler: PreparedAnswerHandler(answer: prepared))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
-        let request = ByteBuffer(string: "GET \(Self.path) HTTP/1.1\r\nHost: \(Self.host)\r\n\r\n")
-        let exchange = { (_: Int) throws in
-            let answer = try Self.answer(to: request, on: channel)
-            precondition(answer.readableBytes == prepared.readableBytes, "every answer is whole")
+        let request = Self.http1Request
+        return try Self.timeExchanges(operations: operations, size: prepared.readableBytes) {
+            try Self.answer(to: request, on: channel)
         }
-        try (0..<min(operations, 10_000)).forEach(exchange)
-        return try Self.median(operations: operations) { try (0..<operations).forEach(exchange) }
+    }
+
+    /// Nanoseconds per `exchange`, after up to 10,000 unmeasured ones; every answer must be
+    /// `size` bytes long.
+    private static func timeExchanges(
+        operations: Int,
+        size: Int,
+        _ exchange: () throws -> ByteBuffer
+    ) throws -> Double {
+        func exchangeWhole(_: Int) throws {
+            let answer = try exchange()
+            precondition(answer.readableBytes == size, "every answer is whole")
+        }
+        try (0..<min(operations, 10_000)).forEach(exchangeWhole)
+        return try Self.median(operations: operations) { try (0..<operations).forEach(exchangeWhole) }
     }
 
     /// Everything the handler wrote in answer to `bytes`, as one buffer.
