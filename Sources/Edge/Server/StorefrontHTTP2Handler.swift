@@ -27,9 +27,9 @@ import NIOHPACK
 /// `REFUSED_STREAM`); a request whose header list is over `http2MaxHeaderListSize` gets 431
 /// (RFC 9113 §10.5.1), and one that decodes to more than twice that ends the connection, as does
 /// a compressed block over it; and 200 resets by the client in 30 seconds (the "rapid reset"
-/// attack, CVE-2023-44487) end the connection with `ENHANCE_YOUR_CALM`. While the client does not read what the server writes (the channel is
-/// not writable), nothing more is read from it, so pings and settings it keeps sending cannot
-/// pile up answers.
+/// attack, CVE-2023-44487) end the connection with `ENHANCE_YOUR_CALM`. While the client does
+/// not read what the server writes (the channel is not writable), nothing more is read from it,
+/// so pings and settings it keeps sending cannot pile up answers.
 ///
 /// Request bodies are bounded by the body limit, so every DATA byte read is returned to the
 /// connection's window (and, while the request goes on, the stream's) at once. On shutdown the
@@ -562,7 +562,7 @@ final class StorefrontHTTP2Handler: ChannelDuplexHandler {
         let bodyBytes = bodyless ? 0 : response.body.readableBytes
         let frameBytes =
             512 + (response.page?.prepared.http2Block.readableBytes ?? 0)
-            + (bodyless ? 0 : bodyBytes + 9 * (1 + bodyBytes / self.peerMaxFrameSize))
+            + bodyBytes + 9 * (1 + bodyBytes / self.peerMaxFrameSize)
         if self.output.readableBytes == 0 {
             self.output = SpareOutputBuffer.take(minimumCapacity: frameBytes)
         } else {

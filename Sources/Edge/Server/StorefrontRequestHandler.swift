@@ -13,7 +13,8 @@ import NIOHTTP1
 /// response parts through three more handlers, an `HTTPHeaders` built per response), so this
 /// handler does their work: it writes only fields it knows are well formed (a value with a CR,
 /// LF or NUL is dropped), and it keeps pipelined requests in order by reading no further while a
-/// response is being rendered, and holding the channel's reads, until that response is written. (HTTP/2 connections have ``StorefrontHTTP2Handler``.)
+/// response is being rendered, and holding the channel's reads, until that response is written.
+/// (HTTP/2 connections have ``StorefrontHTTP2Handler``.)
 ///
 /// A cache hit is answered on the event loop from ``StorefrontResponder/immediateResponse(to:)``
 /// with no task hop; a miss runs ``StorefrontResponder/respond(to:)`` in a task and hops back

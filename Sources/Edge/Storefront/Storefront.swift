@@ -497,21 +497,20 @@ public final class StorefrontService: StorefrontResponder {
     /// `If-None-Match` holds the representation's tag.
     static func response(from page: CachedPage, to request: StorefrontRequest) -> StorefrontResponse {
         let wanted: ContentEncoding = Self.acceptsGzip(request.header("accept-encoding")) ? .gzip : .identity
-        let encoding = page.withRepresentation(for: wanted) { $0.encoding }
-        if page.status == 200, let tags = request.header("if-none-match") {
-            let etag = page.withRepresentation(for: encoding) { $0.etag }
-            if Self.matches(tags, etag: etag) {
+        return page.withRepresentation(for: wanted) { representation in
+            if page.status == 200, let tags = request.header("if-none-match"),
+                Self.matches(tags, etag: representation.etag)
+            {
                 var headers = page.prepared.fields.filter { !HeaderFieldName.equal($0.name, "content-type") }
-                headers.append(("ETag", etag))
+                headers.append(("ETag", representation.etag))
                 return StorefrontResponse(status: 304, headers: headers, body: ByteBuffer())
             }
+            // Kept for `HEAD` too: the transports send its `content-length` and leave the body out.
+            var response = StorefrontResponse(status: page.status, headers: [], body: representation.body)
+            response.page = page
+            response.encoding = representation.encoding
+            return response
         }
-        // Kept for `HEAD` too: the transports send its `content-length` and leave the body out.
-        let body = page.withRepresentation(for: encoding) { $0.body }
-        var response = StorefrontResponse(status: page.status, headers: [], body: body)
-        response.page = page
-        response.encoding = encoding
-        return response
     }
 
     /// Whether `Accept-Encoding` allows gzip: `gzip`, `x-gzip` or `*` without `q=0`.
